@@ -1,0 +1,3 @@
+module github.com/groupd/groupd
+
+go 1.26
