@@ -1,0 +1,29 @@
+package domain
+
+import "context"
+
+// logMembership records membership inserts or deletes in the group's member
+// log and in each user's joined-group log, in the same transaction.
+func (s *Service) logMembership(ctx context.Context, tx Tx, groupID string, op int, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	if _, err := tx.LogVersion(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, op, userIDs); err != nil {
+		return storeErr(err, "log member version")
+	}
+	for _, id := range userIDs {
+		if _, err := tx.LogVersion(ctx, VersionOwner{Kind: VersionUserGroups, ID: id}, op, []string{groupID}); err != nil {
+			return storeErr(err, "log joined-group version")
+		}
+	}
+	return nil
+}
+
+// logMemberUpdate records changed memberships in the group's member log.
+func (s *Service) logMemberUpdate(ctx context.Context, tx Tx, groupID string, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	_, err := tx.LogVersion(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, userIDs)
+	return storeErr(err, "log member version")
+}
