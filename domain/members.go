@@ -67,10 +67,6 @@ func (s *Service) InviteMembers(ctx context.Context, a Actor, in InviteInput) (I
 		if ordinary && (g.NeedVerification == VerifyAllNeedApproval) {
 			return s.requestFor(ctx, tx, in, candidates, a.UserID, now, &res)
 		}
-		if g.MemberCountLimit > 0 && g.MemberCount+int64(len(candidates)) > g.MemberCountLimit {
-			return Errorf(KindLimitReached, "group %s has %d of at most %d members; %d more do not fit",
-				in.GroupID, g.MemberCount, g.MemberCountLimit, len(candidates))
-		}
 		members := make([]Member, len(candidates))
 		for i, id := range candidates {
 			jt := now
@@ -80,11 +76,8 @@ func (s *Service) InviteMembers(ctx context.Context, a Actor, in InviteInput) (I
 			members[i] = Member{GroupID: in.GroupID, UserID: id, RoleLevel: RoleMember, JoinTime: jt,
 				JoinSource: JoinSourceInvitation, InviterUserID: a.UserID, OperatorUserID: a.UserID}
 		}
-		if err := tx.InsertMembers(ctx, members); err != nil {
-			return storeErr(err, "insert members")
-		}
 		res.Added = candidates
-		return s.logMembership(ctx, tx, in.GroupID, OpInsert, candidates)
+		return s.addMembers(ctx, tx, g, members)
 	})
 	return res, err
 }

@@ -1,0 +1,295 @@
+package domain
+
+import (
+	"context"
+	"errors"
+)
+
+// JoinInput is one application to join a group.
+type JoinInput struct {
+	GroupID       string
+	UserID        string // the applicant; "" = the actor
+	ReqMsg        string
+	JoinSource    int
+	InviterUserID string // required with JoinSourceInvitation; must be a member
+	Ex            string
+}
+
+// JoinGroup applies to join a group. The applicant is the actor (app admins
+// may name another user). needVerification 2 joins directly; 0 and 1 file a
+// pending request (replacing an earlier one); invite-only groups refuse.
+// It reports whether the user joined directly.
+func (s *Service) JoinGroup(ctx context.Context, a Actor, in JoinInput) (bool, error) {
+	if in.UserID == "" {
+		in.UserID = a.UserID
+	}
+	if err := s.checkJoin(a, in); err != nil {
+		return false, err
+	}
+	joined := false
+	err := s.store.Write(ctx, func(tx Tx) error {
+		joined = false
+		g, err := lockLiveGroup(ctx, tx, in.GroupID)
+		if err != nil {
+			return err
+		}
+		if _, err := requireUser(ctx, tx, in.UserID); err != nil {
+			return err
+		}
+		if _, ok, err := member(ctx, tx, in.GroupID, in.UserID); err != nil {
+			return err
+		} else if ok {
+			return Errorf(KindAlreadyMember, "user %s is already in group %s", in.UserID, in.GroupID)
+		}
+		if in.InviterUserID != "" {
+			if _, ok, err := member(ctx, tx, in.GroupID, in.InviterUserID); err != nil {
+				return err
+			} else if !ok {
+				return Errorf(KindNotMember, "inviter %s is not a member of group %s", in.InviterUserID, in.GroupID)
+			}
+		}
+		now := s.NowMillis()
+		switch g.NeedVerification {
+		case VerifyInviteOnly:
+			return Errorf(KindNoPermission, "group %s can be joined only by invitation", in.GroupID)
+		case VerifyDirect:
+			joined = true
+			m := Member{GroupID: in.GroupID, UserID: in.UserID, RoleLevel: RoleMember, JoinTime: now,
+				JoinSource: in.JoinSource, InviterUserID: in.InviterUserID, OperatorUserID: a.UserID, Ex: in.Ex}
+			return s.addMembers(ctx, tx, g, []Member{m})
+		}
+		r := GroupRequest{GroupID: in.GroupID, UserID: in.UserID, HandleResult: RequestPending, ReqMsg: in.ReqMsg,
+			ReqTime: now, JoinSource: in.JoinSource, InviterUserID: in.InviterUserID, Ex: in.Ex}
+		return storeErr(tx.PutRequest(ctx, r), "put request")
+	})
+	return joined, err
+}
+
+func (s *Service) checkJoin(a Actor, in JoinInput) error {
+	if err := s.checkID("groupID", in.GroupID); err != nil {
+		return err
+	}
+	if err := s.checkID("userID", in.UserID); err != nil {
+		return err
+	}
+	if err := requireSelfOrAdmin(a, in.UserID); err != nil {
+		return err
+	}
+	if in.JoinSource < JoinSourceAdmin || in.JoinSource > JoinSourceQRCode {
+		return Errorf(KindInvalid, "joinSource %d is not 1, 2, 3 or 4", in.JoinSource)
+	}
+	if in.JoinSource == JoinSourceInvitation && in.InviterUserID == "" {
+		return Errorf(KindInvalid, "inviterUserID is required when joinSource is 2")
+	}
+	if in.InviterUserID != "" {
+		if err := s.checkID("inviterUserID", in.InviterUserID); err != nil {
+			return err
+		}
+	}
+	if err := s.checkText("reqMessage", in.ReqMsg, s.limits.MaxTextLen); err != nil {
+		return err
+	}
+	return s.checkText("ex", in.Ex, s.limits.MaxTextLen)
+}
+
+// addMembers inserts members into a locked group within its member limit
+// and logs the change.
+func (s *Service) addMembers(ctx context.Context, tx Tx, g Group, ms []Member) error {
+	if g.MemberCountLimit > 0 && g.MemberCount+int64(len(ms)) > g.MemberCountLimit {
+		return Errorf(KindLimitReached, "group %s has %d of at most %d members; %d more do not fit",
+			g.GroupID, g.MemberCount, g.MemberCountLimit, len(ms))
+	}
+	if err := tx.InsertMembers(ctx, ms); err != nil {
+		return storeErr(err, "insert members")
+	}
+	return s.logMembership(ctx, tx, g.GroupID, OpInsert, memberIDs(ms))
+}
+
+// HandleRequest agrees to (result 1) or refuses (result -1) a pending
+// request (owner, admins, app admins). A handled request answers KindHandled.
+func (s *Service) HandleRequest(ctx context.Context, a Actor, groupID, userID, msg string, result int) error {
+	if err := s.checkID("groupID", groupID); err != nil {
+		return err
+	}
+	if err := s.checkID("fromUserID", userID); err != nil {
+		return err
+	}
+	if result != RequestAgreed && result != RequestRefused {
+		return Errorf(KindInvalid, "handleResult %d is not 1 or -1", result)
+	}
+	if err := s.checkText("handledMsg", msg, s.limits.MaxTextLen); err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx Tx) error {
+		g, err := lockLiveGroup(ctx, tx, groupID)
+		if err != nil {
+			return err
+		}
+		if _, err := requireManager(ctx, tx, groupID, a); err != nil {
+			return err
+		}
+		r, err := tx.GetRequest(ctx, groupID, userID)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(KindNotFound, "no request from user %s to group %s", userID, groupID)
+		}
+		if err != nil {
+			return storeErr(err, "read request")
+		}
+		if r.HandleResult != RequestPending {
+			return Errorf(KindHandled, "the request from user %s to group %s is handled already", userID, groupID)
+		}
+		now := s.NowMillis()
+		r.HandleResult, r.HandleMsg, r.HandleUserID, r.HandleTime = result, msg, a.UserID, now
+		if err := tx.PutRequest(ctx, r); err != nil {
+			return storeErr(err, "update request")
+		}
+		if result == RequestRefused {
+			return nil
+		}
+		if _, ok, err := member(ctx, tx, groupID, userID); err != nil || ok {
+			return err
+		}
+		if _, err := requireUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		m := Member{GroupID: groupID, UserID: userID, RoleLevel: RoleMember, JoinTime: now, JoinSource: r.JoinSource,
+			InviterUserID: r.InviterUserID, OperatorUserID: a.UserID, Ex: r.Ex}
+		return s.addMembers(ctx, tx, g, []Member{m})
+	})
+}
+
+// RequestFilter narrows a request list.
+type RequestFilter struct {
+	GroupIDs      []string
+	HandleResults []int
+	Page          Page
+}
+
+func (s *Service) checkRequestFilter(f RequestFilter) error {
+	if err := s.checkIDList("groupID", f.GroupIDs, true); err != nil {
+		return err
+	}
+	for _, r := range f.HandleResults {
+		if r != RequestPending && r != RequestAgreed && r != RequestRefused {
+			return Errorf(KindInvalid, "handleResult %d is not 0, 1 or -1", r)
+		}
+	}
+	return CheckPage(f.Page)
+}
+
+// ReceivedRequests pages the requests to the groups userID owns or
+// administers, newest first (the user themself or an app admin).
+func (s *Service) ReceivedRequests(ctx context.Context, a Actor, userID string, f RequestFilter) ([]GroupRequest, int64, error) {
+	if err := s.checkID("fromUserID", userID); err != nil {
+		return nil, 0, err
+	}
+	if err := requireSelfOrAdmin(a, userID); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkRequestFilter(f); err != nil {
+		return nil, 0, err
+	}
+	managed, err := s.managedGroups(ctx, userID, f.GroupIDs)
+	if err != nil || len(managed) == 0 {
+		return []GroupRequest{}, 0, err
+	}
+	reqs, total, err := s.store.ListRequests(ctx, RequestQuery{GroupIDs: managed, HandleResults: f.HandleResults, Page: f.Page})
+	return reqs, total, storeErr(err, "list requests")
+}
+
+// managedGroups returns the groups userID owns or administers, narrowed to
+// only when only is not empty.
+func (s *Service) managedGroups(ctx context.Context, userID string, only []string) ([]string, error) {
+	var ms []Member
+	var err error
+	if len(only) > 0 {
+		ms, err = s.membershipsIn(ctx, userID, only)
+	} else {
+		ms, _, err = s.store.ListJoined(ctx, userID, Page{Limit: 1 << 30})
+	}
+	if err != nil {
+		return nil, storeErr(err, "read memberships")
+	}
+	var out []string
+	for _, m := range ms {
+		if m.RoleLevel >= RoleAdmin {
+			out = append(out, m.GroupID)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) membershipsIn(ctx context.Context, userID string, groupIDs []string) ([]Member, error) {
+	out := make([]Member, 0, len(groupIDs))
+	for _, gid := range groupIDs {
+		m, ok, err := member(ctx, s.store, gid, userID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// UserRequests pages the requests userID made, newest first (the user
+// themself or an app admin).
+func (s *Service) UserRequests(ctx context.Context, a Actor, userID string, f RequestFilter) ([]GroupRequest, int64, error) {
+	if err := s.checkID("userID", userID); err != nil {
+		return nil, 0, err
+	}
+	if err := requireSelfOrAdmin(a, userID); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkRequestFilter(f); err != nil {
+		return nil, 0, err
+	}
+	reqs, total, err := s.store.ListRequests(ctx, RequestQuery{UserID: userID, GroupIDs: f.GroupIDs, HandleResults: f.HandleResults, Page: f.Page})
+	return reqs, total, storeErr(err, "list requests")
+}
+
+// GroupRequests returns the requests to one group, optionally only from
+// userIDs (owner, admins, app admins).
+func (s *Service) GroupRequests(ctx context.Context, a Actor, groupID string, userIDs []string, page Page) ([]GroupRequest, int64, error) {
+	if err := s.checkID("groupID", groupID); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkIDList("userID", userIDs, true); err != nil {
+		return nil, 0, err
+	}
+	if _, err := s.getGroup(ctx, groupID); err != nil {
+		return nil, 0, err
+	}
+	if _, err := requireManager(ctx, s.store, groupID, a); err != nil {
+		return nil, 0, err
+	}
+	reqs, total, err := s.store.ListRequests(ctx, RequestQuery{GroupIDs: []string{groupID}, UserIDs: userIDs, Page: page})
+	return reqs, total, storeErr(err, "list requests")
+}
+
+// UnhandledRequestCount counts pending requests newer than since (Unix ms)
+// to the groups userID manages.
+func (s *Service) UnhandledRequestCount(ctx context.Context, a Actor, userID string, since int64) (int64, error) {
+	if err := s.checkID("userID", userID); err != nil {
+		return 0, err
+	}
+	if err := requireSelfOrAdmin(a, userID); err != nil {
+		return 0, err
+	}
+	managed, err := s.managedGroups(ctx, userID, nil)
+	if err != nil || len(managed) == 0 {
+		return 0, err
+	}
+	reqs, _, err := s.store.ListRequests(ctx, RequestQuery{GroupIDs: managed, HandleResults: []int{RequestPending}, Page: Page{Limit: 1 << 30}})
+	if err != nil {
+		return 0, storeErr(err, "list requests")
+	}
+	var n int64
+	for _, r := range reqs {
+		if r.ReqTime > since {
+			n++
+		}
+	}
+	return n, nil
+}
