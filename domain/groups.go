@@ -155,9 +155,6 @@ func (s *Service) createInTx(ctx context.Context, tx Tx, g Group, in CreateGroup
 		}
 		members = append(members, m)
 	}
-	if g.MemberCountLimit > 0 && int64(len(members)) > g.MemberCountLimit {
-		return nil, 0, Errorf(KindLimitReached, "%d members exceed the group's limit of %d", len(members), g.MemberCountLimit)
-	}
 	if _, err := tx.GetGroup(ctx, g.GroupID); err == nil {
 		return nil, 0, &Error{Kind: KindGroupExists, Message: "group " + g.GroupID + " exists", Cause: ErrGroupExists}
 	} else if !errors.Is(err, ErrNotFound) {
@@ -166,16 +163,13 @@ func (s *Service) createInTx(ctx context.Context, tx Tx, g Group, in CreateGroup
 	if err := tx.InsertGroup(ctx, g); err != nil {
 		return nil, 0, storeErr(err, "insert group")
 	}
-	if err := tx.InsertMembers(ctx, members); err != nil {
-		return nil, 0, storeErr(err, "insert members")
+	if err := s.addMembers(ctx, tx, g, members); err != nil {
+		return nil, 0, err
 	}
 	if len(in.Attributes) > 0 {
 		if err := tx.PutAttributes(ctx, g.GroupID, in.Attributes); err != nil {
 			return nil, 0, storeErr(err, "put attributes")
 		}
-	}
-	if err := s.logMembership(ctx, tx, g.GroupID, OpInsert, memberIDs(members)); err != nil {
-		return nil, 0, err
 	}
 	return failed, int64(len(members)), nil
 }
