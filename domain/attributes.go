@@ -96,7 +96,6 @@ func (s *Service) changeAttributes(ctx context.Context, a Actor, groupID string,
 		if err := change(tx, have); err != nil {
 			return err
 		}
-		g.DataSeq++
-		return storeErr(tx.UpdateGroup(ctx, g), "update group")
+		return s.saveGroupData(ctx, tx, g)
 	})
 }

@@ -339,9 +339,18 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, groupID string, p Gr
 		if sameGroupData(old, g) {
 			return nil
 		}
-		g.DataSeq++
-		return storeErr(tx.UpdateGroup(ctx, g), "update group")
+		return s.saveGroupData(ctx, tx, g)
 	})
+}
+
+// saveGroupData writes a changed group, raising DataSeq and logging the
+// change for incremental sync.
+func (s *Service) saveGroupData(ctx context.Context, tx Tx, g Group) error {
+	g.DataSeq++
+	if err := tx.UpdateGroup(ctx, g); err != nil {
+		return storeErr(err, "update group")
+	}
+	return s.logGroupUpdate(ctx, tx, g.GroupID)
 }
 
 func sameGroupData(a, b Group) bool {
@@ -369,9 +378,8 @@ func (s *Service) DismissGroup(ctx context.Context, a Actor, groupID string, del
 			return Errorf(KindNoPermission, "only the owner may dismiss group %s", groupID)
 		}
 		g.Status = StatusDismissed
-		g.DataSeq++
-		if err := tx.UpdateGroup(ctx, g); err != nil {
-			return storeErr(err, "update group")
+		if err := s.saveGroupData(ctx, tx, g); err != nil {
+			return err
 		}
 		if !deleteMembers {
 			return nil
@@ -432,9 +440,8 @@ func (s *Service) TransferOwner(ctx context.Context, a Actor, groupID, oldOwner,
 			return storeErr(err, "update member")
 		}
 		g.OwnerUserID = newOwner
-		g.DataSeq++
-		if err := tx.UpdateGroup(ctx, g); err != nil {
-			return storeErr(err, "update group")
+		if err := s.saveGroupData(ctx, tx, g); err != nil {
+			return err
 		}
 		return s.logMemberUpdate(ctx, tx, groupID, []string{prev.UserID, newOwner})
 	})

@@ -47,8 +47,7 @@ func (s *Service) MuteGroup(ctx context.Context, a Actor, groupID string, spec M
 		if !spec.All && len(roles) == 0 {
 			g.MuteUntil = 0
 		}
-		g.DataSeq++
-		return storeErr(tx.UpdateGroup(ctx, g), "update group")
+		return s.saveGroupData(ctx, tx, g)
 	})
 }
 

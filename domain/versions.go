@@ -8,12 +8,12 @@ func (s *Service) logMembership(ctx context.Context, tx Tx, groupID string, op i
 	if len(userIDs) == 0 {
 		return nil
 	}
-	if _, err := tx.LogVersion(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, op, userIDs); err != nil {
-		return storeErr(err, "log member version")
+	if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, op, userIDs); err != nil {
+		return err
 	}
 	for _, id := range userIDs {
-		if _, err := tx.LogVersion(ctx, VersionOwner{Kind: VersionUserGroups, ID: id}, op, []string{groupID}); err != nil {
-			return storeErr(err, "log joined-group version")
+		if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionUserGroups, ID: id}, op, []string{groupID}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -24,6 +24,6 @@ func (s *Service) logMemberUpdate(ctx context.Context, tx Tx, groupID string, us
 	if len(userIDs) == 0 {
 		return nil
 	}
-	_, err := tx.LogVersion(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, userIDs)
-	return storeErr(err, "log member version")
+	_, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, userIDs)
+	return err
 }
