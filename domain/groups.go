@@ -19,6 +19,8 @@ type CreateGroupInput struct {
 	Partial bool
 	// JoinSource of the initial members.
 	JoinSource int
+	// JoinTime of the initial members (Unix ms); 0 = now (ZIM CreateGroupTime).
+	JoinTime int64
 }
 
 // CreateGroup makes a group with its owner, admins and members in one transaction.
@@ -36,6 +38,9 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, in CreateGroupInput)
 	}
 	if err := s.checkGroupData(in.Group); err != nil {
 		return Group{}, nil, err
+	}
+	if in.Group.GroupType != GroupTypeWorking {
+		return Group{}, nil, Errorf(KindGroupType, "groupType %d is not supported; groups are working groups (2)", in.Group.GroupType)
 	}
 	if err := s.checkIDList("memberUserID", in.MemberUserIDs, true); err != nil {
 		return Group{}, nil, err
@@ -147,6 +152,9 @@ func (s *Service) createInTx(ctx context.Context, tx Tx, g Group, in CreateGroup
 		}
 		m.GroupID = g.GroupID
 		m.JoinTime = now
+		if in.JoinTime > 0 {
+			m.JoinTime = in.JoinTime
+		}
 		m.JoinSource = in.JoinSource
 		m.InviterUserID = in.OwnerUserID
 		m.OperatorUserID = in.OwnerUserID

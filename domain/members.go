@@ -134,60 +134,16 @@ func (s *Service) requestFor(ctx context.Context, tx Tx, in InviteInput, ids []s
 // KickMembers removes members. The owner removes anyone but themself;
 // admins remove ordinary members; app admins anyone but the owner.
 func (s *Service) KickMembers(ctx context.Context, a Actor, groupID string, userIDs []string, reason string, partial bool) ([]ItemError, error) {
-	if err := s.checkID("groupID", groupID); err != nil {
-		return nil, err
-	}
-	if err := s.checkIDList("kickedUserID", userIDs, false); err != nil {
-		return nil, err
-	}
-	if err := s.checkText("reason", reason, s.limits.MaxTextLen); err != nil {
-		return nil, err
-	}
-	var failed []ItemError
-	err := s.store.Write(ctx, func(tx Tx) error {
-		failed = nil
-		g, err := lockLiveGroup(ctx, tx, groupID)
-		if err != nil {
-			return err
-		}
-		role, err := requireManager(ctx, tx, groupID, a)
-		if err != nil {
-			return err
-		}
-		targets, err := tx.GetMembers(ctx, groupID, userIDs)
-		if err != nil {
-			return storeErr(err, "read members")
-		}
-		byID := make(map[string]Member, len(targets))
-		for _, m := range targets {
-			byID[m.UserID] = m
-		}
-		var gone []string
-		for _, id := range userIDs {
-			e := kickRule(a, role, g, byID, id)
-			if e == nil {
-				gone = append(gone, id)
-				continue
-			}
-			if !partial {
-				return e
-			}
-			failed = append(failed, itemErr(id, e))
-		}
-		if len(gone) == 0 {
-			return nil
-		}
-		if _, err := tx.DeleteMembers(ctx, groupID, gone); err != nil {
-			return storeErr(err, "delete members")
-		}
-		return s.logMembership(ctx, tx, groupID, OpDelete, gone)
-	})
-	return failed, err
+	return s.Kick(ctx, a, KickInput{GroupID: groupID, UserIDs: userIDs, Reason: reason, Partial: partial})
 }
 
-func kickRule(a Actor, role int, g Group, byID map[string]Member, id string) error {
+func kickRule(a Actor, role int, g Group, byID map[string]Member, id string, serverOp bool) error {
 	m, ok := byID[id]
 	switch {
+	case serverOp && !ok:
+		return Errorf(KindNotMember, "user %s is not a member of group %s", id, g.GroupID)
+	case serverOp:
+		return nil
 	case id == a.UserID:
 		return Errorf(KindNoPermission, "user %s may not kick themself", id)
 	case !ok:

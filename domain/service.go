@@ -197,7 +197,11 @@ func requireManager(ctx context.Context, r Reader, groupID string, a Actor) (int
 	if a.Admin || role >= RoleAdmin {
 		return role, nil
 	}
-	return 0, Errorf(KindNoPermission, "user %s is not owner or admin of group %s", a.UserID, groupID)
+	e := Errorf(KindNoPermission, "user %s is not owner or admin of group %s", a.UserID, groupID)
+	if role == 0 {
+		e.Cause = ErrActorNotMember // detail for dialects that tell the two apart (ZIM)
+	}
+	return 0, e
 }
 
 // requireMember allows members and app admins.

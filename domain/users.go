@@ -180,4 +180,3 @@ func applyInt(dst *int, v *int) {
 		*dst = *v
 	}
 }
-

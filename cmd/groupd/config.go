@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is groupd's configuration: flags, with GROUPD_* environment
+// variables as their defaults (a flag wins over the environment).
+type Config struct {
+	Addr         string
+	DataDir      string
+	Secret       string
+	AdminUserIDs []string
+	TokenTTL     time.Duration
+	LogFormat    string // "text" or "json"
+	LogLevel     string // "debug", "info", "warn" or "error"
+}
+
+// parseConfig reads args, falling back to getenv for every flag.
+func parseConfig(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("groupd", flag.ContinueOnError)
+	fs.SetOutput(output)
+	var c Config
+	var admins, ttl string
+	fs.StringVar(&c.Addr, "addr", env("GROUPD_ADDR", ":10002"), "listen address (GROUPD_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("GROUPD_DATA", "./groupd-data"), "directory of the embedded database and the generated secret (GROUPD_DATA)")
+	fs.StringVar(&c.Secret, "secret", env("GROUPD_SECRET", ""), "admin secret for /auth/get_admin_token; empty: generated once and kept in <data>/secret (GROUPD_SECRET)")
+	fs.StringVar(&admins, "admin-user-ids", env("GROUPD_ADMIN_USER_IDS", "imAdmin"), "comma-separated app admin user IDs (GROUPD_ADMIN_USER_IDS)")
+	fs.StringVar(&ttl, "token-ttl", env("GROUPD_TOKEN_TTL", "90d"), "token lifetime: a Go duration (36h) or days (90d) (GROUPD_TOKEN_TTL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("GROUPD_LOG_FORMAT", "text"), "log format: text or json (GROUPD_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("GROUPD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (GROUPD_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, id := range strings.Split(admins, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			c.AdminUserIDs = append(c.AdminUserIDs, id)
+		}
+	}
+	if len(c.AdminUserIDs) == 0 {
+		return Config{}, errors.New("--admin-user-ids names no user ID")
+	}
+	var err error
+	if c.TokenTTL, err = parseTTL(ttl); err != nil {
+		return Config{}, err
+	}
+	if c.DataDir == "" {
+		return Config{}, errors.New("--data is empty")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return Config{}, fmt.Errorf("--log-format %q is not text or json", c.LogFormat)
+	}
+	return c, nil
+}
+
+// parseTTL accepts a Go duration ("2160h", "36h30m") or whole days ("90d").
+func parseTTL(s string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 100_000 {
+			return 0, fmt.Errorf("--token-ttl %q: days must be a whole number such as 90d", s)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("--token-ttl %q: want a duration such as 90d or 36h", s)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("--token-ttl %q must be positive", s)
+	}
+	return d, nil
+}

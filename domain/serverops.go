@@ -1,0 +1,181 @@
+package domain
+
+import (
+	"context"
+	"errors"
+)
+
+// MuteForever is the member mute end (Unix ms) that stands for "muted until
+// unmuted" (ZIM Duration -1): 9999-12-31T23:59:59.999Z, so that OpenIM's
+// muteEndTime still reads as a date.
+const MuteForever int64 = 253402300799999
+
+// ErrActorNotMember is the detail (Error.Cause) of a KindNoPermission error
+// whose actor is not a member of the group at all; dialects that answer that
+// case with its own code (ZIM 660600024) test it with errors.Is.
+var ErrActorNotMember = errors.New("actor is not a member of the group")
+
+// KickInput is one call removing members.
+type KickInput struct {
+	GroupID string
+	UserIDs []string
+	Reason  string
+	// Partial removes the members it can and reports the rest.
+	Partial bool
+	// ServerOp is a trusted server API call (ZIM): it may remove any member,
+	// the actor and the owner included. When the owner goes, the remaining
+	// member who joined first becomes owner; the owner cannot be removed
+	// when nobody would remain.
+	ServerOp bool
+}
+
+// Kick removes members. Without ServerOp the owner removes anyone but
+// themself, admins remove ordinary members and app admins anyone but the
+// owner.
+func (s *Service) Kick(ctx context.Context, a Actor, in KickInput) ([]ItemError, error) {
+	if err := s.checkID("groupID", in.GroupID); err != nil {
+		return nil, err
+	}
+	if err := s.checkIDList("kickedUserID", in.UserIDs, false); err != nil {
+		return nil, err
+	}
+	if err := s.checkText("reason", in.Reason, s.limits.MaxTextLen); err != nil {
+		return nil, err
+	}
+	var failed []ItemError
+	err := s.store.Write(ctx, func(tx Tx) error {
+		failed = nil
+		g, err := lockLiveGroup(ctx, tx, in.GroupID)
+		if err != nil {
+			return err
+		}
+		role, err := requireManager(ctx, tx, in.GroupID, a)
+		if err != nil {
+			return err
+		}
+		targets, err := tx.GetMembers(ctx, in.GroupID, in.UserIDs)
+		if err != nil {
+			return storeErr(err, "read members")
+		}
+		byID := make(map[string]Member, len(targets))
+		for _, m := range targets {
+			byID[m.UserID] = m
+		}
+		var gone []string
+		ownerGoes := false
+		for _, id := range in.UserIDs {
+			e := kickRule(a, role, g, byID, id, in.ServerOp)
+			if e == nil && id == g.OwnerUserID && !othersRemain(g, byID, in.UserIDs) {
+				e = Errorf(KindNoPermission, "the owner of group %s is its last member; dismiss the group instead", g.GroupID)
+			}
+			if e == nil {
+				gone = append(gone, id)
+				ownerGoes = ownerGoes || id == g.OwnerUserID
+				continue
+			}
+			if !in.Partial {
+				return e
+			}
+			failed = append(failed, itemErr(id, e))
+		}
+		if len(gone) == 0 {
+			return nil
+		}
+		if _, err := tx.DeleteMembers(ctx, in.GroupID, gone); err != nil {
+			return storeErr(err, "delete members")
+		}
+		if err := s.logMembership(ctx, tx, in.GroupID, OpDelete, gone); err != nil {
+			return err
+		}
+		if ownerGoes {
+			return s.passOwnership(ctx, tx, g)
+		}
+		return nil
+	})
+	return failed, err
+}
+
+// othersRemain reports whether some member of g stays when every listed
+// member leaves (ids hold no duplicates).
+func othersRemain(g Group, byID map[string]Member, ids []string) bool {
+	listed := 0
+	for _, id := range ids {
+		if _, ok := byID[id]; ok {
+			listed++
+		}
+	}
+	return g.MemberCount > int64(listed)
+}
+
+// passOwnership makes the earliest remaining member of g the owner after the
+// owner was removed.
+func (s *Service) passOwnership(ctx context.Context, tx Tx, g Group) error {
+	next, err := tx.ListMembersAfter(ctx, g.GroupID, 0, 1)
+	if err != nil {
+		return storeErr(err, "read members")
+	}
+	if len(next) == 0 {
+		return Errorf(KindInternal, "group %s has no member left to own it", g.GroupID)
+	}
+	m := next[0]
+	m.RoleLevel, m.CustomRole, m.MuteEndTime = RoleOwner, 0, 0
+	if err := tx.UpdateMember(ctx, m); err != nil {
+		return storeErr(err, "update member")
+	}
+	if err := s.logMemberUpdate(ctx, tx, g.GroupID, []string{m.UserID}); err != nil {
+		return err
+	}
+	g.OwnerUserID = m.UserID
+	return s.saveGroupData(ctx, tx, g)
+}
+
+// SetMemberInfoPartial applies patches to members of one group in one
+// transaction; a patch that breaks a rule (invalid, not a member, no
+// permission) is skipped and reported, the others are applied.
+func (s *Service) SetMemberInfoPartial(ctx context.Context, a Actor, groupID string, patches []MemberPatch) ([]ItemError, error) {
+	if err := s.checkID("groupID", groupID); err != nil {
+		return nil, err
+	}
+	if len(patches) == 0 {
+		return nil, Errorf(KindInvalid, "members list is empty")
+	}
+	if len(patches) > s.limits.MaxIDsPerCall {
+		return nil, Errorf(KindInvalid, "members list has %d entries, at most %d allowed", len(patches), s.limits.MaxIDsPerCall)
+	}
+	var invalid []ItemError
+	valid := make([]MemberPatch, 0, len(patches))
+	for _, p := range patches {
+		p.GroupID = groupID
+		if err := s.checkMemberPatch(p); err != nil {
+			invalid = append(invalid, itemErr(p.UserID, err))
+			continue
+		}
+		valid = append(valid, p)
+	}
+	var failed []ItemError
+	err := s.store.Write(ctx, func(tx Tx) error {
+		failed = append([]ItemError(nil), invalid...)
+		if _, err := lockLiveGroup(ctx, tx, groupID); err != nil {
+			return err
+		}
+		if _, err := requireMember(ctx, tx, groupID, a); err != nil {
+			return err
+		}
+		for _, p := range valid {
+			err := s.setMember(ctx, tx, a, p)
+			switch ErrorKind(err) {
+			case KindInvalid, KindNotMember, KindNoPermission, KindUserNotFound:
+				failed = append(failed, itemErr(p.UserID, err))
+			default:
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return failed, nil
+}

@@ -1,0 +1,207 @@
+// Package openim serves groupd over OpenIM's REST API: POST routes with
+// JSON bodies, the {errCode, errMsg, errDlt, data} envelope, and HS256 JWT
+// tokens in the "token" header. It decodes, authenticates and maps errors;
+// every rule lives in the domain service.
+package openim
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/groupd/groupd/domain"
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultTokenTTL     = 90 * 24 * time.Hour
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultAdminUserID  = "imAdmin"
+)
+
+// Config configures the OpenIM handler.
+type Config struct {
+	// Secret is the admin secret of get_admin_token; the token signing key
+	// is derived from it. Required.
+	Secret string
+	// AdminUserIDs are the app admins' user IDs (default imAdmin).
+	AdminUserIDs []string
+	// TokenTTL is how long tokens live (default 90 days).
+	TokenTTL time.Duration
+	// Now is the clock of token times; time.Now when nil.
+	Now func() time.Time
+	// Revoker keeps force_logout state; in memory when nil.
+	Revoker TokenRevoker
+	// MaxBodyBytes caps request bodies (default 1 MiB).
+	MaxBodyBytes int64
+}
+
+// Handler serves the OpenIM routes.
+type Handler struct {
+	svc    *domain.Service
+	cfg    Config
+	log    *slog.Logger
+	tokens *tokens
+	mux    *http.ServeMux
+}
+
+// NewHandler returns the OpenIM API over svc. It panics when cfg.Secret is
+// empty: groupd never runs with a well-known secret.
+func NewHandler(svc *domain.Service, cfg Config, logger *slog.Logger) http.Handler {
+	if cfg.Secret == "" {
+		panic("openim: Config.Secret is empty")
+	}
+	if len(cfg.AdminUserIDs) == 0 {
+		cfg.AdminUserIDs = []string{DefaultAdminUserID}
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Revoker == nil {
+		cfg.Revoker = NewMemoryRevoker()
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{
+		svc: svc, cfg: cfg, log: logger, mux: http.NewServeMux(),
+		tokens: &tokens{key: signingKey(cfg.Secret), ttl: cfg.TokenTTL, now: cfg.Now, revoker: cfg.Revoker},
+	}
+	h.routes()
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) routes() {
+	public, authed := false, true
+	h.handle("/auth/get_admin_token", public, bind(h.getAdminToken))
+	h.handle("/auth/parse_token", public, bind(h.parseToken))
+	h.handle("/auth/get_user_token", authed, bind(h.getUserToken))
+	h.handle("/auth/force_logout", authed, bind(h.forceLogout))
+
+	h.handle("/user/user_register", authed, bind(h.userRegister))
+	h.handle("/user/get_users_info", authed, bind(h.getUsersInfo))
+	h.handle("/user/update_user_info", authed, bind(h.updateUserInfo))
+	h.handle("/user/update_user_info_ex", authed, bind(h.updateUserInfoEx))
+	h.handle("/user/get_users", authed, bind(h.getUsers))
+
+	h.handle("/group/create_group", authed, bind(h.createGroup))
+	h.handle("/group/get_groups_info", authed, bind(h.getGroupsInfo))
+	h.handle("/group/get_joined_group_list", authed, bind(h.getJoinedGroupList))
+	h.handle("/group/set_group_info", authed, bind(h.setGroupInfo))
+	h.handle("/group/set_group_info_ex", authed, bind(h.setGroupInfoEx))
+	h.handle("/group/invite_user_to_group", authed, bind(h.inviteUserToGroup))
+	h.handle("/group/kick_group", authed, bind(h.kickGroup))
+	h.handle("/group/quit_group", authed, bind(h.quitGroup))
+	h.handle("/group/transfer_group", authed, bind(h.transferGroup))
+	h.handle("/group/dismiss_group", authed, bind(h.dismissGroup))
+	h.handle("/group/get_group_member_list", authed, bind(h.getGroupMemberList))
+	h.handle("/group/get_group_members_info", authed, bind(h.getGroupMembersInfo))
+	h.handle("/group/get_group_member_user_id", authed, bind(h.getGroupMemberUserID))
+	h.handle("/group/get_group_abstract_info", authed, bind(h.getGroupAbstractInfo))
+}
+
+// call is one request as the endpoint functions see it.
+type call struct {
+	r      *http.Request
+	claims *Claims      // nil on public routes
+	actor  domain.Actor // zero on public routes
+}
+
+// endpoint serves one decoded, authenticated call. A nil result omits data.
+type endpoint func(ctx context.Context, c *call) (any, error)
+
+// bind makes an endpoint that decodes the body into a fresh Req first.
+func bind[Req any](fn func(ctx context.Context, c *call, req *Req) (any, error)) endpoint {
+	return func(ctx context.Context, c *call) (any, error) {
+		var req Req
+		if err := decode(c.r, &req); err != nil {
+			return nil, err
+		}
+		return fn(ctx, c, &req)
+	}
+}
+
+// handle registers path with the common steps every route shares: body
+// cap, operationID and token headers, panic recovery, the answer and the
+// request log.
+func (h *Handler) handle(path string, needToken bool, ep endpoint) {
+	h.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		opID := r.Header.Get("operationID")
+		c := &call{r: r}
+		data, err := h.serve(r.Context(), c, opID, needToken, ep)
+		code := respond(w, r, data, err)
+		attrs := []slog.Attr{
+			slog.String("operationID", opID), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("errCode", code), slog.Duration("duration", time.Since(start)),
+		}
+		if c.actor.UserID != "" {
+			attrs = append(attrs, slog.String("userID", c.actor.UserID))
+		}
+		level := slog.LevelInfo
+		if code == codeInternal {
+			level = slog.LevelError
+			if err != nil {
+				attrs = append(attrs, slog.String("error", err.Error()))
+			}
+		}
+		h.log.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+func (h *Handler) serve(ctx context.Context, c *call, opID string, needToken bool, ep endpoint) (data any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("panic", "operationID", opID, "panic", p, "stack", string(debug.Stack()))
+			data, err = nil, errorf(codeInternal, "")
+		}
+	}()
+	if opID == "" {
+		return nil, errorf(codeArgs, "header must have operationID")
+	}
+	if needToken {
+		if err := h.authenticate(ctx, c, c.r.Header.Get("token")); err != nil {
+			return nil, err
+		}
+	}
+	return ep(ctx, c)
+}
+
+// errNoToken is OpenIM's exact answer to a missing token header.
+var errNoToken = &apiError{code: codeArgs, dlt: "header must have token"}
+
+// authenticate verifies the token and sets the call's actor.
+func (h *Handler) authenticate(ctx context.Context, c *call, raw string) error {
+	if raw == "" {
+		return errNoToken
+	}
+	claims, err := h.tokens.verify(ctx, raw)
+	if err != nil {
+		return err
+	}
+	c.claims = claims
+	c.actor = domain.Actor{UserID: claims.UserID, Admin: h.isAdmin(claims.UserID)}
+	return nil
+}
+
+func (h *Handler) isAdmin(userID string) bool { return slices.Contains(h.cfg.AdminUserIDs, userID) }
+
+// appMangerLevel is OpenIM's account type: 2 app admin, 0 normal user.
+func (h *Handler) appMangerLevel(userID string) int {
+	if h.isAdmin(userID) {
+		return 2
+	}
+	return 0
+}

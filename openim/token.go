@@ -1,0 +1,217 @@
+package openim
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// AdminPlatformID is the platformID of tokens from get_admin_token (OpenIM's
+// "Admin" platform). User tokens are for platforms 1–9.
+const AdminPlatformID = 10
+
+// Claims is the token payload, named as OpenIM names it. Gen is groupd's:
+// the (user, platform) token generation the token was issued in, which
+// force_logout raises.
+type Claims struct {
+	UserID     string `json:"UserID"`
+	PlatformID int    `json:"PlatformID"`
+	Gen        uint64 `json:"Gen,omitempty"`
+	jwt.RegisteredClaims
+}
+
+// TokenRevoker keeps, per (userID, platformID), the token generation in
+// force. A token of an older generation is "kicked" (1506). The in-memory
+// and file implementations serve one process; a Redis one can serve many.
+type TokenRevoker interface {
+	// Generation returns the current generation (0 when never revoked).
+	Generation(ctx context.Context, userID string, platformID int) (uint64, error)
+	// Revoke raises the generation, kicking every token issued before.
+	Revoke(ctx context.Context, userID string, platformID int) error
+}
+
+// tokens signs and verifies tokens.
+type tokens struct {
+	key     []byte
+	ttl     time.Duration
+	now     func() time.Time
+	revoker TokenRevoker
+}
+
+// signingKey derives the HMAC key from the secret, so the secret itself is
+// never the key of anything else.
+func signingKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("groupd-openim-token"))
+	return m.Sum(nil)
+}
+
+// issue makes a token for (userID, platformID) in the current generation.
+func (t *tokens) issue(ctx context.Context, userID string, platformID int) (string, error) {
+	gen, err := t.revoker.Generation(ctx, userID, platformID)
+	if err != nil {
+		return "", fmt.Errorf("read token generation: %w", err)
+	}
+	now := t.now()
+	c := Claims{
+		UserID: userID, PlatformID: platformID, Gen: gen,
+		RegisteredClaims: jwt.RegisteredClaims{
+			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+			NotBefore: jwt.NewNumericDate(now),
+			IssuedAt:  jwt.NewNumericDate(now),
+		},
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.key)
+}
+
+// verify checks a token and answers OpenIM's token errors (1501–1507).
+func (t *tokens) verify(ctx context.Context, raw string) (*Claims, error) {
+	var c Claims
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return t.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(t.now),
+		jwt.WithExpirationRequired(),
+	)
+	switch {
+	case err == nil:
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return nil, errorf(codeTokenMalformed, "token is malformed")
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, errorf(codeTokenExpired, "token expired")
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return nil, errorf(codeTokenNotValidYet, "token is not valid yet")
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return nil, errorf(codeTokenInvalid, "token signature is invalid or its algorithm is not HS256")
+	default:
+		return nil, errorf(codeTokenUnknown, "token cannot be verified")
+	}
+	if c.UserID == "" {
+		return nil, errorf(codeTokenUnknown, "token names no user")
+	}
+	gen, err := t.revoker.Generation(ctx, c.UserID, c.PlatformID)
+	if err != nil {
+		return nil, fmt.Errorf("read token generation: %w", err)
+	}
+	if c.Gen < gen {
+		return nil, errorf(codeTokenKicked, "token was revoked by force_logout")
+	}
+	if c.Gen > gen {
+		return nil, errorf(codeTokenNotExist, "token was not issued by this server")
+	}
+	return &c, nil
+}
+
+func revokeKey(userID string, platformID int) string {
+	return strconv.Itoa(platformID) + "/" + userID
+}
+
+// MemoryRevoker keeps generations in memory: a restart forgets logouts.
+type MemoryRevoker struct {
+	mu   sync.RWMutex
+	gens map[string]uint64
+}
+
+// NewMemoryRevoker returns an empty MemoryRevoker.
+func NewMemoryRevoker() *MemoryRevoker { return &MemoryRevoker{gens: map[string]uint64{}} }
+
+func (m *MemoryRevoker) Generation(_ context.Context, userID string, platformID int) (uint64, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.gens[revokeKey(userID, platformID)], nil
+}
+
+func (m *MemoryRevoker) Revoke(_ context.Context, userID string, platformID int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gens[revokeKey(userID, platformID)]++
+	return nil
+}
+
+// FileRevoker keeps generations in memory and in a JSON file, rewritten
+// (atomically, fsync'd) on every Revoke, so logouts survive restarts.
+type FileRevoker struct {
+	path string
+	mu   sync.Mutex
+	mem  MemoryRevoker
+}
+
+// OpenFileRevoker loads path (a missing file is an empty state).
+func OpenFileRevoker(path string) (*FileRevoker, error) {
+	f := &FileRevoker{path: path, mem: MemoryRevoker{gens: map[string]uint64{}}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return f, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read token revocations: %w", err)
+	}
+	if err := json.Unmarshal(b, &f.mem.gens); err != nil {
+		return nil, fmt.Errorf("parse token revocations %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func (f *FileRevoker) Generation(ctx context.Context, userID string, platformID int) (uint64, error) {
+	return f.mem.Generation(ctx, userID, platformID)
+}
+
+func (f *FileRevoker) Revoke(_ context.Context, userID string, platformID int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mem.mu.RLock()
+	next := make(map[string]uint64, len(f.mem.gens)+1)
+	for k, v := range f.mem.gens {
+		next[k] = v
+	}
+	f.mem.mu.RUnlock()
+	next[revokeKey(userID, platformID)]++
+	if err := writeFileAtomic(f.path, next); err != nil {
+		return fmt.Errorf("save token revocations: %w", err)
+	}
+	f.mem.mu.Lock()
+	f.mem.gens = next
+	f.mem.mu.Unlock()
+	return nil
+}
+
+func writeFileAtomic(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
+}

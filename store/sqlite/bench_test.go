@@ -1,0 +1,142 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/store/sqlite"
+)
+
+// Run with a bounded time, e.g.
+//
+//	go test -run '^$' -bench . -benchtime 2000x ./store/sqlite/
+
+func seedGroups(b *testing.B, db *sqlite.DB, n int, prefix string) {
+	b.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, func(tx domain.Tx) error {
+		for i := range n {
+			if err := tx.InsertGroup(ctx, domain.Group{GroupID: fmt.Sprintf("%s%d", prefix, i), Name: "group", CreateTime: int64(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func member(gid, uid string) domain.Member {
+	return domain.Member{GroupID: gid, UserID: uid, RoleLevel: domain.RoleMember, JoinTime: 1, Nickname: "nick " + uid, Ex: "{}"}
+}
+
+// BenchmarkWrite inserts one member per Write into one of 100 groups. With
+// one writer goroutine each Write waits for its own fsync; with many, the
+// writer commits whatever is waiting in one transaction (group commit).
+func BenchmarkWrite(b *testing.B) {
+	for _, writers := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			db := mustOpen(b)
+			seedGroups(b, db, 100, "g")
+			var next atomic.Int64
+			ctx := context.Background()
+			// RunParallel starts parallelism × GOMAXPROCS goroutines.
+			b.SetParallelism(max(1, writers/runtime.GOMAXPROCS(0)))
+			b.ResetTimer()
+			run := func() {
+				i := next.Add(1)
+				err := db.Write(ctx, func(tx domain.Tx) error {
+					return tx.InsertMembers(ctx, []domain.Member{member(fmt.Sprintf("g%d", i%100), fmt.Sprintf("u%d", i))})
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			}
+			if writers == 1 {
+				for b.Loop() {
+					run()
+				}
+			} else {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						run()
+					}
+				})
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+		})
+	}
+}
+
+// BenchmarkGetGroups reads 10 of 1,000 groups by ID.
+func BenchmarkGetGroups(b *testing.B) {
+	db := mustOpen(b)
+	seedGroups(b, db, 1000, "g")
+	ctx := context.Background()
+	ids := make([]string, 10)
+	i := 0
+	for b.Loop() {
+		for j := range ids {
+			ids[j] = fmt.Sprintf("g%d", (i*10+j*97)%1000)
+		}
+		i++
+		gs, err := db.GetGroups(ctx, ids)
+		if err != nil || len(gs) != 10 {
+			b.Fatal(len(gs), err)
+		}
+	}
+}
+
+// BenchmarkListJoined pages the joined groups of a user in 10,000 groups:
+// page 1, the last page by offset, and the last page by keyset.
+func BenchmarkListJoined(b *testing.B) {
+	const n, limit = 10000, 20
+	db := mustOpen(b)
+	seedGroups(b, db, n, "g")
+	ctx := context.Background()
+	err := db.Write(ctx, func(tx domain.Tx) error {
+		ms := make([]domain.Member, n)
+		for i := range ms {
+			ms[i] = member(fmt.Sprintf("g%d", i), "heavy")
+		}
+		return tx.InsertMembers(ctx, ms)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	all, err := db.ListJoinedAfter(ctx, "heavy", 0, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lastSeq := all[n-limit-1].Seq
+	for _, c := range []struct {
+		name string
+		run  func() ([]domain.Member, error)
+	}{
+		{"page1", func() ([]domain.Member, error) {
+			ms, _, err := db.ListJoined(ctx, "heavy", domain.Page{Offset: 0, Limit: limit})
+			return ms, err
+		}},
+		{"deep-offset", func() ([]domain.Member, error) {
+			ms, _, err := db.ListJoined(ctx, "heavy", domain.Page{Offset: n - limit, Limit: limit})
+			return ms, err
+		}},
+		{"deep-keyset", func() ([]domain.Member, error) {
+			return db.ListJoinedAfter(ctx, "heavy", lastSeq, limit)
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ms, err := c.run()
+				if err != nil || len(ms) != limit {
+					b.Fatal(len(ms), err)
+				}
+			}
+		})
+	}
+}
