@@ -179,7 +179,7 @@ func (s *Service) checkRequestFilter(f RequestFilter) error {
 
 // ReceivedRequests pages the requests to the groups userID owns or
 // administers, newest first (the user themself or an app admin).
-func (s *Service) ReceivedRequests(ctx context.Context, a Actor, userID string, f RequestFilter) ([]GroupRequest, int64, error) {
+func (s *Service) ReceivedRequests(ctx context.Context, a Actor, userID string, f RequestFilter) ([]RequestInfo, int64, error) {
 	if err := s.checkID("fromUserID", userID); err != nil {
 		return nil, 0, err
 	}
@@ -191,10 +191,66 @@ func (s *Service) ReceivedRequests(ctx context.Context, a Actor, userID string, 
 	}
 	managed, err := s.managedGroups(ctx, userID, f.GroupIDs)
 	if err != nil || len(managed) == 0 {
-		return []GroupRequest{}, 0, err
+		return []RequestInfo{}, 0, err
 	}
-	reqs, total, err := s.store.ListRequests(ctx, RequestQuery{GroupIDs: managed, HandleResults: f.HandleResults, Page: f.Page})
-	return reqs, total, storeErr(err, "list requests")
+	return s.listRequests(ctx, RequestQuery{GroupIDs: managed, HandleResults: f.HandleResults, Page: f.Page})
+}
+
+// RequestInfo is a group request with the applicant's profile and the
+// group, as request lists show them.
+type RequestInfo struct {
+	GroupRequest
+	User  User  // the applicant; only UserID is set if the user is gone
+	Group Group // the group applied to
+}
+
+// listRequests runs q and adds the applicants' profiles and the groups.
+func (s *Service) listRequests(ctx context.Context, q RequestQuery) ([]RequestInfo, int64, error) {
+	reqs, total, err := s.store.ListRequests(ctx, q)
+	if err != nil {
+		return nil, 0, storeErr(err, "list requests")
+	}
+	infos, err := s.requestInfos(ctx, reqs)
+	return infos, total, err
+}
+
+func (s *Service) requestInfos(ctx context.Context, reqs []GroupRequest) ([]RequestInfo, error) {
+	out := make([]RequestInfo, len(reqs))
+	if len(reqs) == 0 {
+		return out, nil
+	}
+	var userIDs, groupIDs []string
+	seenU, seenG := map[string]bool{}, map[string]bool{}
+	for _, r := range reqs {
+		if !seenU[r.UserID] {
+			seenU[r.UserID] = true
+			userIDs = append(userIDs, r.UserID)
+		}
+		if !seenG[r.GroupID] {
+			seenG[r.GroupID] = true
+			groupIDs = append(groupIDs, r.GroupID)
+		}
+	}
+	users, err := existingUsers(ctx, s.store, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.store.GetGroups(ctx, groupIDs)
+	if err != nil {
+		return nil, storeErr(err, "read groups")
+	}
+	byID := make(map[string]Group, len(groups))
+	for _, g := range groups {
+		byID[g.GroupID] = g
+	}
+	for i, r := range reqs {
+		u, ok := users[r.UserID]
+		if !ok {
+			u = User{UserID: r.UserID}
+		}
+		out[i] = RequestInfo{GroupRequest: r, User: u, Group: byID[r.GroupID]}
+	}
+	return out, nil
 }
 
 // managedGroups returns the groups userID owns or administers, narrowed to
@@ -235,7 +291,7 @@ func (s *Service) membershipsIn(ctx context.Context, userID string, groupIDs []s
 
 // UserRequests pages the requests userID made, newest first (the user
 // themself or an app admin).
-func (s *Service) UserRequests(ctx context.Context, a Actor, userID string, f RequestFilter) ([]GroupRequest, int64, error) {
+func (s *Service) UserRequests(ctx context.Context, a Actor, userID string, f RequestFilter) ([]RequestInfo, int64, error) {
 	if err := s.checkID("userID", userID); err != nil {
 		return nil, 0, err
 	}
@@ -245,13 +301,12 @@ func (s *Service) UserRequests(ctx context.Context, a Actor, userID string, f Re
 	if err := s.checkRequestFilter(f); err != nil {
 		return nil, 0, err
 	}
-	reqs, total, err := s.store.ListRequests(ctx, RequestQuery{UserID: userID, GroupIDs: f.GroupIDs, HandleResults: f.HandleResults, Page: f.Page})
-	return reqs, total, storeErr(err, "list requests")
+	return s.listRequests(ctx, RequestQuery{UserID: userID, GroupIDs: f.GroupIDs, HandleResults: f.HandleResults, Page: f.Page})
 }
 
-// GroupRequests returns the requests to one group, optionally only from
-// userIDs (owner, admins, app admins).
-func (s *Service) GroupRequests(ctx context.Context, a Actor, groupID string, userIDs []string, page Page) ([]GroupRequest, int64, error) {
+// GroupRequests returns the requests to one group, newest first, optionally
+// only from userIDs (owner, admins, app admins).
+func (s *Service) GroupRequests(ctx context.Context, a Actor, groupID string, userIDs []string, page Page) ([]RequestInfo, int64, error) {
 	if err := s.checkID("groupID", groupID); err != nil {
 		return nil, 0, err
 	}
@@ -264,8 +319,37 @@ func (s *Service) GroupRequests(ctx context.Context, a Actor, groupID string, us
 	if _, err := requireManager(ctx, s.store, groupID, a); err != nil {
 		return nil, 0, err
 	}
-	reqs, total, err := s.store.ListRequests(ctx, RequestQuery{GroupIDs: []string{groupID}, UserIDs: userIDs, Page: page})
-	return reqs, total, storeErr(err, "list requests")
+	if err := CheckPage(page); err != nil {
+		return nil, 0, err
+	}
+	return s.listRequests(ctx, RequestQuery{GroupIDs: []string{groupID}, UserIDs: userIDs, Page: page})
+}
+
+// UserGroupRequest returns userID's request to groupID, as a list of none
+// or one (the applicant themself, the group's owner and admins, app admins).
+func (s *Service) UserGroupRequest(ctx context.Context, a Actor, groupID, userID string) ([]RequestInfo, error) {
+	if err := s.checkID("groupID", groupID); err != nil {
+		return nil, err
+	}
+	if err := s.checkID("userID", userID); err != nil {
+		return nil, err
+	}
+	if _, err := s.getGroup(ctx, groupID); err != nil {
+		return nil, err
+	}
+	if a.UserID != userID {
+		if _, err := requireManager(ctx, s.store, groupID, a); err != nil {
+			return nil, err
+		}
+	}
+	r, err := s.store.GetRequest(ctx, groupID, userID)
+	if errors.Is(err, ErrNotFound) {
+		return []RequestInfo{}, nil
+	}
+	if err != nil {
+		return nil, storeErr(err, "read request")
+	}
+	return s.requestInfos(ctx, []GroupRequest{r})
 }
 
 // UnhandledRequestCount counts pending requests newer than since (Unix ms)

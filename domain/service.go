@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Limits bound what one call may carry. Zero fields take the defaults.
@@ -43,6 +45,7 @@ type Service struct {
 	store  Store
 	now    func() time.Time
 	limits Limits
+	sync   SyncOptions
 }
 
 // Options configure a Service.
@@ -50,6 +53,8 @@ type Options struct {
 	Limits Limits
 	// Now is the clock; time.Now when nil. Tests pass their own.
 	Now func() time.Time
+	// Sync bounds the incremental-sync version logs (see SyncOptions).
+	Sync SyncOptions
 }
 
 // NewService returns a Service over store.
@@ -57,7 +62,7 @@ func NewService(store Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, now: opts.Now, limits: opts.Limits.withDefaults()}
+	return &Service{store: store, now: opts.Now, limits: opts.Limits.withDefaults(), sync: opts.Sync.withDefaults()}
 }
 
 // Limits returns the limits in force.
@@ -101,6 +106,9 @@ func (s *Service) checkID(kind, id string) error {
 	}
 	if len(id) > s.limits.MaxIDLen {
 		return Errorf(KindInvalid, "%s %q is longer than %d bytes", kind, id, s.limits.MaxIDLen)
+	}
+	if strings.ContainsFunc(id, unicode.IsControl) {
+		return Errorf(KindInvalid, "%s %q contains a control character", kind, id)
 	}
 	return nil
 }

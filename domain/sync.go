@@ -1,55 +1,14 @@
 package domain
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
+	"strings"
 )
-
-// GroupInfoElement is the element ID that marks a change of the group's own
-// data in its member version log.
-const GroupInfoElement = "#group"
-
-// MaxSyncChanges bounds one incremental answer; a client further behind is
-// told to resync in full.
-const MaxSyncChanges = 2000
-
-// KeepVersions is how many versions of history an owner's log keeps; a
-// client older than that gets Full.
-const KeepVersions = 5000
-
-// logGroupUpdate records a change of the group's own data in the group's
-// member log and in every member's joined-group log.
-func (s *Service) logGroupUpdate(ctx context.Context, tx Tx, groupID string) error {
-	if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, []string{GroupInfoElement}); err != nil {
-		return err
-	}
-	ids, err := tx.MemberUserIDs(ctx, groupID)
-	if err != nil {
-		return storeErr(err, "read member IDs")
-	}
-	for _, id := range ids {
-		if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionUserGroups, ID: id}, OpUpdate, []string{groupID}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// logVersion appends to a log and compacts it now and then.
-func (s *Service) logVersion(ctx context.Context, tx Tx, owner VersionOwner, op int, ids []string) (int64, error) {
-	v, err := tx.LogVersion(ctx, owner, op, ids)
-	if err != nil {
-		return 0, storeErr(err, "log version")
-	}
-	if v%1000 == 0 && v > KeepVersions {
-		if err := tx.CompactVersions(ctx, owner, v-KeepVersions); err != nil {
-			return 0, storeErr(err, "compact versions")
-		}
-	}
-	return v, nil
-}
 
 // SyncDelta is the answer to an incremental sync.
 type SyncDelta struct {
@@ -63,27 +22,46 @@ type SyncDelta struct {
 	InfoChanged bool
 }
 
-// delta reads owner's changes since version for a client at (versionID, version).
+// delta reads owner's changes since version for a client at (versionID,
+// version). The answer is Full when the client's log is another one (the
+// versionID differs), older than the compaction point, ahead of the server,
+// or more than MaxChanges behind. Its cost is proportional to the number of
+// changes since version, never to the size of the list.
 func (s *Service) delta(ctx context.Context, owner VersionOwner, versionID string, version int64) (SyncDelta, error) {
-	state, entries, err := s.store.VersionLog(ctx, owner, version, MaxSyncChanges+1)
+	state, entries, err := s.store.VersionLog(ctx, owner, version, s.sync.MaxChanges+1)
 	if err != nil {
 		return SyncDelta{}, storeErr(err, "read version log")
 	}
-	d := SyncDelta{VersionID: state.VersionID, Version: state.Version}
-	if versionID != state.VersionID || version < state.MinVersion || version > state.Version || len(entries) > MaxSyncChanges {
+	d := SyncDelta{VersionID: state.VersionID, Version: state.Version, Deleted: []string{}, Inserted: []string{}, Updated: []string{}}
+	if versionID != state.VersionID || version < state.MinVersion || version > state.Version || len(entries) > s.sync.MaxChanges {
 		d.Full = true
 		return d, nil
 	}
+	// A membership inserted or deleted since version is reported as such;
+	// changes to it are then implied. Entries come in version order.
+	membership := make(map[string]bool, len(entries))
+	var updated []string
 	for _, e := range entries {
 		switch {
 		case e.ElementID == GroupInfoElement:
 			d.InfoChanged = true
+		case strings.HasPrefix(e.ElementID, updatePrefix):
+			updated = append(updated, strings.TrimPrefix(e.ElementID, updatePrefix))
+		case isMarker(e.ElementID):
+			// a marker this version does not know: nothing for the client
 		case e.Op == OpInsert:
+			membership[e.ElementID] = true
 			d.Inserted = append(d.Inserted, e.ElementID)
 		case e.Op == OpDelete:
+			membership[e.ElementID] = true
 			d.Deleted = append(d.Deleted, e.ElementID)
 		default:
-			d.Updated = append(d.Updated, e.ElementID)
+			updated = append(updated, e.ElementID)
+		}
+	}
+	for _, id := range updated {
+		if !membership[id] {
+			d.Updated = append(d.Updated, id)
 		}
 	}
 	return d, nil
@@ -97,7 +75,9 @@ type JoinedGroupsDelta struct {
 }
 
 // IncrementalJoinedGroups returns what changed in userID's joined groups
-// since (versionID, version) (the user themself or an app admin).
+// since (versionID, version) (the user themself or an app admin). Inserted
+// groups come in join order, the order of FullJoinedGroupIDs, so a client
+// that appends them to its ID list keeps the same idHash as the server.
 func (s *Service) IncrementalJoinedGroups(ctx context.Context, a Actor, userID, versionID string, version int64) (JoinedGroupsDelta, error) {
 	if err := s.checkID("userID", userID); err != nil {
 		return JoinedGroupsDelta{}, err
@@ -106,15 +86,37 @@ func (s *Service) IncrementalJoinedGroups(ctx context.Context, a Actor, userID, 
 		return JoinedGroupsDelta{}, err
 	}
 	d, err := s.delta(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, versionID, version)
+	out := JoinedGroupsDelta{SyncDelta: d, Insert: []Group{}, Update: []Group{}}
 	if err != nil || d.Full {
-		return JoinedGroupsDelta{SyncDelta: d}, err
+		return out, err
 	}
-	out := JoinedGroupsDelta{SyncDelta: d}
-	if out.Insert, err = s.groupsInOrder(ctx, s.store, d.Inserted); err != nil {
+	inserted, err := s.inJoinOrder(ctx, userID, d.Inserted)
+	if err != nil {
+		return out, err
+	}
+	if out.Insert, err = s.groupsInOrder(ctx, s.store, inserted); err != nil {
 		return out, err
 	}
 	out.Update, err = s.groupsInOrder(ctx, s.store, d.Updated)
 	return out, err
+}
+
+// inJoinOrder orders groupIDs by userID's membership Seq. The IDs are the
+// few inserted since a client's version, so one lookup each is cheap.
+func (s *Service) inJoinOrder(ctx context.Context, userID string, groupIDs []string) ([]string, error) {
+	seq := make(map[string]int64, len(groupIDs))
+	for _, gid := range groupIDs {
+		m, ok, err := member(ctx, s.store, gid, userID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			seq[gid] = m.Seq
+		}
+	}
+	out := slices.Clone(groupIDs)
+	slices.SortStableFunc(out, func(x, y string) int { return cmp.Compare(seq[x], seq[y]) })
+	return out, nil
 }
 
 // GroupMembersDelta is the incremental sync of a group's members.
@@ -122,11 +124,12 @@ type GroupMembersDelta struct {
 	SyncDelta
 	Insert []Member
 	Update []Member
-	Group  *Group // set when the group's own data changed
+	Group  *Group // set when the group's own data changed, or with Full
 }
 
 // IncrementalGroupMembers returns what changed in a group's member list
-// since (versionID, version) (members and app admins).
+// since (versionID, version) (members and app admins). Inserted members come
+// in join order, the order of FullGroupMemberIDs.
 func (s *Service) IncrementalGroupMembers(ctx context.Context, a Actor, groupID, versionID string, version int64) (GroupMembersDelta, error) {
 	if err := s.checkID("groupID", groupID); err != nil {
 		return GroupMembersDelta{}, err
@@ -136,7 +139,7 @@ func (s *Service) IncrementalGroupMembers(ctx context.Context, a Actor, groupID,
 		return GroupMembersDelta{}, err
 	}
 	d, err := s.delta(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, versionID, version)
-	out := GroupMembersDelta{SyncDelta: d}
+	out := GroupMembersDelta{SyncDelta: d, Insert: []Member{}, Update: []Member{}}
 	if err != nil {
 		return out, err
 	}
@@ -149,6 +152,7 @@ func (s *Service) IncrementalGroupMembers(ctx context.Context, a Actor, groupID,
 	if out.Insert, err = s.membersByID(ctx, groupID, d.Inserted); err != nil {
 		return out, err
 	}
+	slices.SortFunc(out.Insert, func(x, y Member) int { return cmp.Compare(x.Seq, y.Seq) })
 	out.Update, err = s.membersByID(ctx, groupID, d.Updated)
 	return out, err
 }
@@ -172,8 +176,9 @@ type FullIDs struct {
 	IDs       []string
 }
 
-// FullJoinedGroupIDs returns all group IDs userID joined, unless idHash
-// shows the client has them already.
+// FullJoinedGroupIDs returns all group IDs userID joined, in join order,
+// unless idHash shows the client has them already (the user themself or an
+// app admin).
 func (s *Service) FullJoinedGroupIDs(ctx context.Context, a Actor, userID string, idHash uint64) (FullIDs, error) {
 	if err := s.checkID("userID", userID); err != nil {
 		return FullIDs{}, err
@@ -181,27 +186,41 @@ func (s *Service) FullJoinedGroupIDs(ctx context.Context, a Actor, userID string
 	if err := requireSelfOrAdmin(a, userID); err != nil {
 		return FullIDs{}, err
 	}
-	ids, err := s.store.JoinedGroupIDs(ctx, userID)
-	if err != nil {
-		return FullIDs{}, storeErr(err, "read joined groups")
-	}
-	return s.fullIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, ids, idHash)
+	return s.fullIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, idHash, func() ([]string, error) {
+		ids, err := s.store.JoinedGroupIDs(ctx, userID)
+		return ids, storeErr(err, "read joined groups")
+	})
 }
 
-// FullGroupMemberIDs returns all member IDs of a group, unless idHash shows
-// the client has them already (members and app admins).
+// FullGroupMemberIDs returns all member IDs of a group, in join order,
+// unless idHash shows the client has them already (members and app admins).
 func (s *Service) FullGroupMemberIDs(ctx context.Context, a Actor, groupID string, idHash uint64) (FullIDs, error) {
-	ids, err := s.MemberUserIDs(ctx, a, groupID)
-	if err != nil {
+	if err := s.checkID("groupID", groupID); err != nil {
 		return FullIDs{}, err
 	}
-	return s.fullIDs(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, ids, idHash)
+	if _, err := s.readableGroup(ctx, a, groupID); err != nil {
+		return FullIDs{}, err
+	}
+	return s.fullIDs(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, idHash, func() ([]string, error) {
+		ids, err := s.store.MemberUserIDs(ctx, groupID)
+		return ids, storeErr(err, "read member IDs")
+	})
 }
 
-func (s *Service) fullIDs(ctx context.Context, owner VersionOwner, ids []string, idHash uint64) (FullIDs, error) {
+// fullIDs reads the log position before the IDs: a change committed in
+// between is then in the IDs and also after the version, so the client sees
+// it again rather than never.
+func (s *Service) fullIDs(ctx context.Context, owner VersionOwner, idHash uint64, read func() ([]string, error)) (FullIDs, error) {
 	state, _, err := s.store.VersionLog(ctx, owner, 1<<62, 1)
 	if err != nil {
 		return FullIDs{}, storeErr(err, "read version log")
+	}
+	ids, err := read()
+	if err != nil {
+		return FullIDs{}, err
+	}
+	if ids == nil {
+		ids = []string{}
 	}
 	out := FullIDs{VersionID: state.VersionID, Version: state.Version, IDs: ids}
 	if SyncIDHash(ids) == idHash {
@@ -220,3 +239,52 @@ func SyncIDHash(ids []string) uint64 {
 	sum := md5.Sum(data)
 	return binary.BigEndian.Uint64(sum[:8])
 }
+
+// SyncRequest is one group of a batch member sync: the client's position.
+type SyncRequest struct {
+	GroupID   string
+	VersionID string
+	Version   int64
+}
+
+// IncrementalGroupMembersBatch runs IncrementalGroupMembers for each group
+// on behalf of userID (the caller themself or an app admin); a group listed
+// twice is answered once. Once the answers carry MaxChanges changes in all,
+// the remaining groups are left out: the client asks again for them. Any
+// group the caller may not read fails the whole call.
+func (s *Service) IncrementalGroupMembersBatch(ctx context.Context, a Actor, userID string, reqs []SyncRequest) (map[string]GroupMembersDelta, error) {
+	if err := s.checkID("userID", userID); err != nil {
+		return nil, err
+	}
+	if err := requireSelfOrAdmin(a, userID); err != nil {
+		return nil, err
+	}
+	if len(reqs) > s.limits.MaxIDsPerCall {
+		return nil, Errorf(KindInvalid, "%d groups in one call, at most %d allowed", len(reqs), s.limits.MaxIDsPerCall)
+	}
+	for _, r := range reqs {
+		if err := s.checkID("groupID", r.GroupID); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]GroupMembersDelta, len(reqs))
+	changes := 0
+	for _, r := range reqs {
+		if _, done := out[r.GroupID]; done {
+			continue
+		}
+		if changes >= s.sync.MaxChanges {
+			break
+		}
+		d, err := s.IncrementalGroupMembers(ctx, a, r.GroupID, r.VersionID, r.Version)
+		if err != nil {
+			return nil, err
+		}
+		out[r.GroupID] = d
+		changes += len(d.Inserted) + len(d.Updated) + len(d.Deleted)
+	}
+	return out, nil
+}
+
+// SyncOptions returns the version log bounds in force.
+func (s *Service) SyncOptions() SyncOptions { return s.sync }

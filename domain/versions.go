@@ -1,6 +1,73 @@
 package domain
 
-import "context"
+import (
+	"context"
+	"strings"
+)
+
+// Version log elements. Every group has a log of its member list and every
+// user a log of their joined groups; each log keeps one entry per element,
+// holding that element's latest change and the version it happened at.
+//
+// A membership (a member of the group, a group the user joined) is logged
+// under its plain ID with OpInsert or OpDelete. A change to an existing
+// membership is logged separately, under updateElement(id) with OpUpdate.
+// Keeping the two apart is what lets a client at any version v be told
+// exactly what is new to it (inserted after v, however often changed since),
+// what changed (inserted at or before v, changed after) and what is gone:
+// one entry per element would turn "joined, then muted" into an update of a
+// member the client never had.
+//
+// Markers begin with a control character, which checkID refuses in every ID,
+// so they never collide with a real user or group ID.
+const (
+	markerPrefix = "\x1f"
+	updatePrefix = markerPrefix + "u:"
+	// GroupInfoElement marks a change of the group's own data in its member log.
+	GroupInfoElement = markerPrefix + "group"
+)
+
+func updateElement(id string) string { return updatePrefix + id }
+
+func updateElements(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = updateElement(id)
+	}
+	return out
+}
+
+// Defaults of SyncOptions.
+const (
+	DefaultKeepVersions   = 5000
+	DefaultMaxSyncChanges = 2000
+)
+
+// SyncOptions bound the version logs of incremental sync. Zero fields take
+// the defaults.
+type SyncOptions struct {
+	// KeepVersions is how many versions of history a log keeps. Older
+	// entries are compacted away now and then, and a client whose version is
+	// older than the compaction point is told to resync in full.
+	KeepVersions int64
+	// MaxChanges bounds one incremental answer; a client further behind is
+	// told to resync in full.
+	MaxChanges int
+}
+
+func (o SyncOptions) withDefaults() SyncOptions {
+	if o.KeepVersions <= 0 {
+		o.KeepVersions = DefaultKeepVersions
+	}
+	if o.MaxChanges <= 0 {
+		o.MaxChanges = DefaultMaxSyncChanges
+	}
+	return o
+}
+
+// compactEvery is how often (in versions) a log is compacted: a fifth of
+// what it keeps, so a log holds at most 1.2 × KeepVersions versions.
+func (o SyncOptions) compactEvery() int64 { return max(1, o.KeepVersions/5) }
 
 // logMembership records membership inserts or deletes in the group's member
 // log and in each user's joined-group log, in the same transaction.
@@ -24,6 +91,43 @@ func (s *Service) logMemberUpdate(ctx context.Context, tx Tx, groupID string, us
 	if len(userIDs) == 0 {
 		return nil
 	}
-	_, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, userIDs)
+	_, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, updateElements(userIDs))
 	return err
 }
+
+// logGroupUpdate records a change of the group's own data in the group's
+// member log and in every member's joined-group log.
+func (s *Service) logGroupUpdate(ctx context.Context, tx Tx, groupID string) error {
+	if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, []string{GroupInfoElement}); err != nil {
+		return err
+	}
+	ids, err := tx.MemberUserIDs(ctx, groupID)
+	if err != nil {
+		return storeErr(err, "read member IDs")
+	}
+	upd := []string{updateElement(groupID)}
+	for _, id := range ids {
+		if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionUserGroups, ID: id}, OpUpdate, upd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// logVersion appends to a log and, every compactEvery versions, drops the
+// entries older than the last KeepVersions versions.
+func (s *Service) logVersion(ctx context.Context, tx Tx, owner VersionOwner, op int, ids []string) (int64, error) {
+	v, err := tx.LogVersion(ctx, owner, op, ids)
+	if err != nil {
+		return 0, storeErr(err, "log version")
+	}
+	if keep := s.sync.KeepVersions; v > keep && v%s.sync.compactEvery() == 0 {
+		if err := tx.CompactVersions(ctx, owner, v-keep); err != nil {
+			return 0, storeErr(err, "compact versions")
+		}
+	}
+	return v, nil
+}
+
+// isMarker reports whether a log element is a marker rather than a plain ID.
+func isMarker(elementID string) bool { return strings.HasPrefix(elementID, markerPrefix) }

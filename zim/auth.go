@@ -74,11 +74,15 @@ func (h *handler) authenticate(q url.Values) error {
 		return fail(CodeSignatureInvalid, "signature does not match")
 	}
 	// A nonce stays remembered for as long as its Timestamp is acceptable.
-	if h.nonces.Seen(appIDText+":"+nonce, sent.Add(h.cfg.MaxSkew)) {
+	if h.nonces.Seen(h.appKey()+":"+nonce, sent.Add(h.cfg.MaxSkew)) {
 		return fail(CodeSignatureInvalid, "SignatureNonce was already used: replayed request")
 	}
 	return nil
 }
+
+// appKey is the canonical AppId, so that "012345" and "12345" share nonces
+// and rate limits.
+func (h *handler) appKey() string { return strconv.FormatUint(uint64(h.cfg.AppID), 10) }
 
 // NonceStore remembers the signature nonces seen, for replay protection. A
 // cluster of groupd nodes shares one (e.g. Redis SET key NX PXAT expiry).

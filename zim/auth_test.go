@@ -93,6 +93,8 @@ func TestReplayedNonceIsRejected(t *testing.T) {
 	q := e.signed("QueryAppGroupList").Encode()
 	e.send("GET", q, nil).ok()
 	e.send("GET", q, nil).wantCode(100000005)
+	// The same AppId spelt otherwise is the same app.
+	e.send("GET", strings.Replace(q, "AppId=12345", "AppId=012345", 1), nil).wantCode(100000005)
 	// Still refused later in the window, with the same signed request.
 	e.clock.Advance(9 * time.Minute)
 	e.send("GET", q, nil).wantCode(100000005)
@@ -204,4 +206,10 @@ func TestMemoryLimiter(t *testing.T) {
 	if !l.Allow("k") || l.Allow("k") {
 		t.Fatal("want one token after 0.5s")
 	}
+}
+
+func TestBodyTooLarge(t *testing.T) {
+	e := newEnv(t, noLimits)
+	big := `{"FromUserId":"a","GroupId":"g","Pad":"` + strings.Repeat("x", 2<<20) + `"}`
+	e.post("QueryGroupInfo", big).wantCode(660000002)
 }

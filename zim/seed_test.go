@@ -88,55 +88,44 @@ func shape(t *testing.T, raw []byte) []string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var out []string
-	var walk func(prefix string)
-	value := func(prefix string) {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			if v == '{' {
-				out = append(out, prefix+" object")
-				walk(prefix + ".")
-				return
-			}
-			out = append(out, prefix+" array")
-			first := true
-			for dec.More() {
-				if first {
-					walk2 := prefix + "[]"
-					// element: object or scalar
-					tok, _ := dec.Token()
-					switch e := tok.(type) {
-					case json.Delim:
-						out = append(out, walk2+" object")
-						walk(walk2 + ".")
-					default:
-						out = append(out, walk2+" "+scalarType(e))
-					}
-					first = false
+	var object func(prefix string)
+	var value func(path string, tok json.Token)
+	value = func(path string, tok json.Token) {
+		switch tok {
+		case json.Delim('{'):
+			out = append(out, path+" object")
+			object(path + ".")
+		case json.Delim('['):
+			out = append(out, path+" array")
+			for i := 0; dec.More(); i++ {
+				if i > 0 { // the first element stands for all
+					var skip any
+					_ = dec.Decode(&skip)
 					continue
 				}
-				var skip any
-				_ = dec.Decode(&skip)
+				tok, _ := dec.Token()
+				value(path+"[]", tok)
 			}
 			_, _ = dec.Token() // ]
 		default:
-			out = append(out, prefix+" "+scalarType(v))
+			out = append(out, path+" "+scalarType(tok))
 		}
 	}
-	walk = func(prefix string) {
+	object = func(prefix string) {
 		for dec.More() {
 			k, _ := dec.Token()
-			value(prefix + k.(string))
+			tok, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			value(prefix+k.(string), tok)
 		}
 		_, _ = dec.Token() // }
 	}
 	if tok, _ := dec.Token(); tok != json.Delim('{') {
 		t.Fatalf("not an object: %s", raw)
 	}
-	walk("")
+	object("")
 	return out
 }
 

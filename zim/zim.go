@@ -113,29 +113,26 @@ type action struct {
 	serve         func(h *handler, c *call) (response, error)
 }
 
-var actions map[string]action
-
-func init() {
-	actions = map[string]action{
-		"UserRegister":            {method: http.MethodPost, appRateCode: CodeUserRegisterRate, serve: (*handler).userRegister},
-		"CreateGroup":             {method: http.MethodPost, appRateCode: CodeCreateGroupRate, serve: (*handler).createGroup},
-		"DismissGroup":            {method: http.MethodGet, groupLimited: true, serve: (*handler).dismissGroup},
-		"InviteUsersIntoGroup":    {method: http.MethodPost, groupLimited: true, serve: (*handler).inviteUsers},
-		"KickoutGroupUser":        {method: http.MethodPost, appRateCode: CodeKickRate, serve: (*handler).kickUsers},
-		"TransferGroupOwner":      {method: http.MethodGet, groupLimited: true, serve: (*handler).transferOwner},
-		"UpdateGroupData":         {method: http.MethodPost, serve: (*handler).updateGroupData},
-		"ModifyGroupAttribute":    {method: http.MethodPost, serve: (*handler).modifyGroupAttribute},
-		"QueryGroupInfo":          {method: http.MethodPost, serve: (*handler).queryGroupInfo},
-		"QueryGroupMemberList":    {method: http.MethodPost, appRateCode: CodeMemberListRate, serve: (*handler).queryGroupMemberList},
-		"QueryAppGroupList":       {method: http.MethodGet, appSlowCode: CodeAppGroupListRate, serve: (*handler).queryAppGroupList},
-		"QueryGroupsInfoOfUser":   {method: http.MethodPost, serve: (*handler).queryGroupsInfoOfUser},
-		"MuteGroup":               {method: http.MethodGet, serve: (*handler).muteGroup},
-		"MuteGroupMembers":        {method: http.MethodGet, allFailedCode: CodeAllUsersFailed, serve: (*handler).muteGroupMembers},
-		"FetchForbidGroupList":    {method: http.MethodPost, serve: (*handler).fetchForbidGroupList},
-		"ModifyGroupLimit":        {method: http.MethodGet, serve: (*handler).modifyGroupLimit},
-		"SetGroupMemberRole":      {method: http.MethodGet, serve: (*handler).setGroupMemberRole},
-		"SetGroupMembersNickname": {method: http.MethodPost, groupLimited: true, serve: (*handler).setGroupMembersNickname},
-	}
+// actions is the routing table: Action name → method, limits, handler.
+var actions = map[string]action{
+	"UserRegister":            {method: http.MethodPost, appRateCode: CodeUserRegisterRate, serve: (*handler).userRegister},
+	"CreateGroup":             {method: http.MethodPost, appRateCode: CodeCreateGroupRate, serve: (*handler).createGroup},
+	"DismissGroup":            {method: http.MethodGet, groupLimited: true, serve: (*handler).dismissGroup},
+	"InviteUsersIntoGroup":    {method: http.MethodPost, groupLimited: true, serve: (*handler).inviteUsers},
+	"KickoutGroupUser":        {method: http.MethodPost, appRateCode: CodeKickRate, serve: (*handler).kickUsers},
+	"TransferGroupOwner":      {method: http.MethodGet, groupLimited: true, serve: (*handler).transferOwner},
+	"UpdateGroupData":         {method: http.MethodPost, serve: (*handler).updateGroupData},
+	"ModifyGroupAttribute":    {method: http.MethodPost, serve: (*handler).modifyGroupAttribute},
+	"QueryGroupInfo":          {method: http.MethodPost, serve: (*handler).queryGroupInfo},
+	"QueryGroupMemberList":    {method: http.MethodPost, appRateCode: CodeMemberListRate, serve: (*handler).queryGroupMemberList},
+	"QueryAppGroupList":       {method: http.MethodGet, appSlowCode: CodeAppGroupListRate, serve: (*handler).queryAppGroupList},
+	"QueryGroupsInfoOfUser":   {method: http.MethodPost, serve: (*handler).queryGroupsInfoOfUser},
+	"MuteGroup":               {method: http.MethodGet, serve: (*handler).muteGroup},
+	"MuteGroupMembers":        {method: http.MethodGet, allFailedCode: CodeAllUsersFailed, serve: (*handler).muteGroupMembers},
+	"FetchForbidGroupList":    {method: http.MethodPost, serve: (*handler).fetchForbidGroupList},
+	"ModifyGroupLimit":        {method: http.MethodGet, serve: (*handler).modifyGroupLimit},
+	"SetGroupMemberRole":      {method: http.MethodGet, serve: (*handler).setGroupMemberRole},
+	"SetGroupMembersNickname": {method: http.MethodPost, groupLimited: true, serve: (*handler).setGroupMembersNickname},
 }
 
 // call is one authenticated request to an Action.
@@ -188,7 +185,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, name *string) (r
 	if r.Method != act.method {
 		return nil, fail(CodeActionUnsupported, "Action "+*name+" is called with "+act.method+", not "+r.Method)
 	}
-	c := &call{ctx: r.Context(), name: *name, action: act, appID: q.str("AppId"), q: q}
+	c := &call{ctx: r.Context(), name: *name, action: act, appID: h.appKey(), q: q}
 	if h.appLim != nil && !h.appLim.Allow(c.appID+"|"+c.name) {
 		code := act.appRateCode
 		if code == 0 {
@@ -259,6 +256,7 @@ func (h *handler) write(w http.ResponseWriter, rid, name string, resp response, 
 		h.log.Error("zim: encode response", "request_id", rid, "action", name, "err", merr)
 		body, _ = json.Marshal(&Envelope{Code: CodeServerError, Message: "server error, please retry", RequestID: rid})
 	}
+	h.log.Debug("zim request", "request_id", rid, "action", name, "code", env.Code)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Request-Id", rid)
 	w.WriteHeader(http.StatusOK)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,12 @@ type Config struct {
 	TokenTTL     time.Duration
 	LogFormat    string // "text" or "json"
 	LogLevel     string // "debug", "info", "warn" or "error"
+
+	// ZIM server API; an empty ZIMServerSecret turns it off.
+	ZIMAppID        uint32
+	ZIMServerSecret string
+	ZIMQPS          float64 // per AppID and Action; 0 = no limit
+	ZIMGroupQPS     float64 // per group for the group-limited Actions; 0 = no limit
 }
 
 // parseConfig reads args, falling back to getenv for every flag.
@@ -41,6 +48,11 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	fs.StringVar(&ttl, "token-ttl", env("GROUPD_TOKEN_TTL", "90d"), "token lifetime: a Go duration (36h) or days (90d) (GROUPD_TOKEN_TTL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("GROUPD_LOG_FORMAT", "text"), "log format: text or json (GROUPD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("GROUPD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (GROUPD_LOG_LEVEL)")
+	var zimAppID, zimQPS, zimGroupQPS string
+	fs.StringVar(&zimAppID, "zim-app-id", env("GROUPD_ZIM_APP_ID", "0"), "AppId of the ZIM server API (GROUPD_ZIM_APP_ID)")
+	fs.StringVar(&c.ZIMServerSecret, "zim-server-secret", env("GROUPD_ZIM_SERVER_SECRET", ""), "ServerSecret that signs ZIM server API requests; empty turns the ZIM API off (GROUPD_ZIM_SERVER_SECRET)")
+	fs.StringVar(&zimQPS, "zim-qps", env("GROUPD_ZIM_QPS", "20"), "ZIM requests per second per AppID and Action; 0 = no limit (GROUPD_ZIM_QPS)")
+	fs.StringVar(&zimGroupQPS, "zim-group-qps", env("GROUPD_ZIM_GROUP_QPS", "1"), "ZIM requests per second per group for the group-limited Actions; 0 = no limit (GROUPD_ZIM_GROUP_QPS)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -61,6 +73,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	}
 	if c.DataDir == "" {
 		return Config{}, errors.New("--data is empty")
+	}
+	if err := parseZIM(&c, zimAppID, zimQPS, zimGroupQPS); err != nil {
+		return Config{}, err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return Config{}, fmt.Errorf("--log-format %q is not text or json", c.LogFormat)
@@ -87,4 +102,24 @@ func parseTTL(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("--token-ttl %q must be positive", s)
 	}
 	return d, nil
+}
+
+// parseZIM reads the ZIM flags that are not strings.
+func parseZIM(c *Config, appID, qps, groupQPS string) error {
+	id, err := strconv.ParseUint(appID, 10, 32)
+	if err != nil {
+		return fmt.Errorf("--zim-app-id %q is not an unsigned 32-bit number", appID)
+	}
+	c.ZIMAppID = uint32(id)
+	for _, f := range []struct {
+		name, v string
+		dst     *float64
+	}{{"--zim-qps", qps, &c.ZIMQPS}, {"--zim-group-qps", groupQPS, &c.ZIMGroupQPS}} {
+		n, err := strconv.ParseFloat(f.v, 64)
+		if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+			return fmt.Errorf("%s %q is not a rate of 0 or more per second", f.name, f.v)
+		}
+		*f.dst = n
+	}
+	return nil
 }

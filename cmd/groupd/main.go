@@ -24,6 +24,7 @@ import (
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/openim"
 	"github.com/groupd/groupd/store/sqlite"
+	"github.com/groupd/groupd/zim"
 )
 
 func main() {
@@ -127,6 +128,9 @@ func (m *Main) Open(ctx context.Context) error {
 		mux.Handle(prefix, openimHandler)
 	}
 	// The exact root path "/{$}" is the ZIM dialect's.
+	mux.Handle("/{$}", zim.NewHandler(svc, zim.Config{
+		AppID: c.ZIMAppID, ServerSecret: c.ZIMServerSecret, QPS: c.ZIMQPS, GroupQPS: c.ZIMGroupQPS, Now: m.Now,
+	}, m.Logger.With("dialect", "zim")))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)

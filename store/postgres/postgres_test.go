@@ -244,6 +244,47 @@ func TestConcurrentLogVersion(t *testing.T) {
 	}
 }
 
+// TestDeadlockRetried makes two transactions lock two version owners in
+// opposite orders; PostgreSQL aborts one with 40P01 and Write reruns it.
+func TestDeadlockRetried(t *testing.T) {
+	db := OpenTestDB(t)
+	ctx := ctxT(t)
+	a := domain.VersionOwner{Kind: domain.VersionUserGroups, ID: "a"}
+	b := domain.VersionOwner{Kind: domain.VersionUserGroups, ID: "b"}
+	var holding sync.WaitGroup // both hold their first lock
+	holding.Add(2)
+	var wg sync.WaitGroup
+	runs := make([]int, 2)
+	for i, order := range [][2]domain.VersionOwner{{a, b}, {b, a}} {
+		wg.Go(func() {
+			err := db.Write(ctx, func(tx domain.Tx) error {
+				runs[i]++
+				if _, err := tx.LogVersion(ctx, order[0], domain.OpInsert, []string{"x"}); err != nil {
+					return err
+				}
+				if runs[i] == 1 {
+					holding.Done()
+					holding.Wait()
+				}
+				_, err := tx.LogVersion(ctx, order[1], domain.OpInsert, []string{"x"})
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if runs[0]+runs[1] != 3 {
+		t.Errorf("runs %v, want one transaction rerun after the deadlock", runs)
+	}
+	for _, o := range []domain.VersionOwner{a, b} {
+		if st, _, err := db.VersionLog(ctx, o, 0, 0); err != nil || st.Version != 2 {
+			t.Errorf("%s: version %d, %v; want 2", o.ID, st.Version, err)
+		}
+	}
+}
+
 func TestRetryOnSerializationFailure(t *testing.T) {
 	db := OpenTestDB(t)
 	ctx := ctxT(t)

@@ -55,6 +55,17 @@ func scanGroup(s scanner) (g domain.Group, err error) {
 const memberCols = `group_id, user_id, role_level, custom_role, join_time, nickname, face_url, join_source,
 	inviter_user_id, operator_user_id, mute_end_time, ex, seq`
 
+// memberColsM is memberCols of the table aliased m.
+var memberColsM = qualify("m", memberCols)
+
+func qualify(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func scanMember(s scanner) (m domain.Member, err error) {
 	err = s.Scan(&m.GroupID, &m.UserID, &m.RoleLevel, &m.CustomRole, &m.JoinTime, &m.Nickname, &m.FaceURL, &m.JoinSource,
 		&m.InviterUserID, &m.OperatorUserID, &m.MuteEndTime, &m.Ex, &m.Seq)
@@ -126,13 +137,14 @@ func (t totalScanner) Scan(dest ...any) error {
 
 // pageQuery reads one page and the total in one statement, so both come
 // from one snapshot and one round trip: the total is an uncorrelated scalar
-// subquery, evaluated once. Only an empty page needs a second statement
-// for the total.
+// subquery, evaluated once. body(page) is the rest of the SELECT, from its
+// columns on, with page (LIMIT/OFFSET) where it belongs. Only an empty page
+// needs a second statement for the total.
 func pageQuery[T any](ctx context.Context, q querier, scan func(scanner) (T, error),
-	totalSQL, cols, from, order string, a args, p domain.Page) (_ []T, total int64, err error) {
+	totalSQL string, body func(page string) string, a args, p domain.Page) (_ []T, total int64, err error) {
 	n := len(a)
-	sql := `SELECT (` + totalSQL + `), ` + cols + ` FROM ` + from + ` ORDER BY ` + order + pageSQL(&a, p)
-	rows, err := q.Query(ctx, sql, a...)
+	page := pageSQL(&a, p)
+	rows, err := q.Query(ctx, `SELECT (`+totalSQL+`), `+body(page), a...)
 	items, err := collect(rows, err, func(s scanner) (T, error) {
 		return scan(totalScanner{s: s, total: &total})
 	})
@@ -161,7 +173,9 @@ func (r reader) GetUsers(ctx context.Context, ids []string) (_ []domain.User, er
 
 func (r reader) ListUsers(ctx context.Context, page domain.Page) (_ []domain.User, total int64, err error) {
 	defer wrap(&err, "list users")
-	return pageQuery(ctx, r.q, scanUser, `SELECT count(*) FROM users`, userCols, `users`, `seq`, nil, page)
+	return pageQuery(ctx, r.q, scanUser, `SELECT count(*) FROM users`, func(page string) string {
+		return userCols + ` FROM users ORDER BY seq` + page
+	}, nil, page)
 }
 
 func (r reader) GetGroup(ctx context.Context, groupID string) (_ domain.Group, err error) {
@@ -200,8 +214,9 @@ func (r reader) SearchGroups(ctx context.Context, q domain.GroupSearch) (_ []dom
 	if q.NameSubstr != "" {
 		where += ` AND name LIKE ` + a.add(likeContains(q.NameSubstr))
 	}
-	return pageQuery(ctx, r.q, scanGroup, `SELECT count(*) FROM groups`+where, groupCols, `groups`+where,
-		`create_time DESC, seq DESC`, a, q.Page)
+	return pageQuery(ctx, r.q, scanGroup, `SELECT count(*) FROM groups`+where, func(page string) string {
+		return groupCols + ` FROM groups` + where + ` ORDER BY create_time DESC, seq DESC` + page
+	}, a, q.Page)
 }
 
 func (r reader) GetMember(ctx context.Context, groupID, userID string) (_ domain.Member, err error) {
@@ -233,7 +248,16 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (_ []doma
 	if len(q.RoleLevels) > 0 || q.Keyword != "" {
 		totalSQL = `SELECT count(*) FROM group_members` + where
 	}
-	return pageQuery(ctx, r.q, scanMember, totalSQL, memberCols, `group_members`+where, `role_level DESC, seq`, a, q.Page)
+	// Deferred join: the inner query walks the offset in the covering index
+	// (group_id, role_level DESC, seq) INCLUDE (user_id) without touching
+	// the table (unless a keyword needs the nickname); only the page's rows
+	// are read in full.
+	return pageQuery(ctx, r.q, scanMember, totalSQL, func(page string) string {
+		return memberColsM + ` FROM (SELECT user_id, role_level, seq FROM group_members` + where +
+			` ORDER BY role_level DESC, seq` + page + `) p
+			JOIN group_members m ON m.group_id = $1 AND m.user_id = p.user_id
+			ORDER BY p.role_level DESC, p.seq`
+	}, a, q.Page)
 }
 
 func (r reader) ListMembersAfter(ctx context.Context, groupID string, afterSeq int64, limit int) (_ []domain.Member, err error) {
@@ -251,8 +275,12 @@ func (r reader) MemberUserIDs(ctx context.Context, groupID string) (_ []string, 
 
 func (r reader) ListJoined(ctx context.Context, userID string, page domain.Page) (_ []domain.Member, total int64, err error) {
 	defer wrap(&err, "list groups joined by %s", userID)
-	return pageQuery(ctx, r.q, scanMember, `SELECT count(*) FROM group_members WHERE user_id = $1`, memberCols,
-		`group_members WHERE user_id = $1`, `seq`, args{userID}, page)
+	// Deferred join over the covering index (user_id, seq) INCLUDE (group_id).
+	return pageQuery(ctx, r.q, scanMember, `SELECT count(*) FROM group_members WHERE user_id = $1`, func(page string) string {
+		return memberColsM + ` FROM (SELECT group_id, seq FROM group_members WHERE user_id = $1 ORDER BY seq` + page + `) p
+			JOIN group_members m ON m.group_id = p.group_id AND m.user_id = $1
+			ORDER BY p.seq`
+	}, args{userID}, page)
 }
 
 func (r reader) ListJoinedAfter(ctx context.Context, userID string, afterSeq int64, limit int) (_ []domain.Member, err error) {
@@ -308,8 +336,9 @@ func (r reader) ListRequests(ctx context.Context, q domain.RequestQuery) (_ []do
 	if len(conds) > 0 {
 		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
-	return pageQuery(ctx, r.q, scanRequest, `SELECT count(*) FROM group_requests`+where, requestCols,
-		`group_requests`+where, `req_time DESC, group_id, user_id`, a, q.Page)
+	return pageQuery(ctx, r.q, scanRequest, `SELECT count(*) FROM group_requests`+where, func(page string) string {
+		return requestCols + ` FROM group_requests` + where + ` ORDER BY req_time DESC, group_id, user_id` + page
+	}, a, q.Page)
 }
 
 // VersionLog reads the state and the entries in one statement, so both come

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,9 +54,13 @@ func CreateTestDatabase(tb testing.TB) string {
 	admin := TestURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if err := unreachableErr(admin); err != nil && !requirePostgres() {
+		tb.Skipf("postgres: skipping, PostgreSQL is not reachable at %s (set GROUPD_TEST_POSTGRES; CI=true or GROUPD_REQUIRE_POSTGRES=1 make this a failure): %v", redact(admin), err)
+	}
 	conn, err := connectAdmin(ctx, admin)
 	if err != nil {
 		if unreachable(err) && !requirePostgres() {
+			noteUnreachable(admin, err)
 			tb.Skipf("postgres: skipping, PostgreSQL is not reachable at %s (set GROUPD_TEST_POSTGRES; CI=true or GROUPD_REQUIRE_POSTGRES=1 make this a failure): %v", redact(admin), err)
 		}
 		tb.Fatalf("postgres: connect to test server %s: %v", redact(admin), err)
@@ -97,6 +102,19 @@ func CreateTestDatabase(tb testing.TB) string {
 	}
 	return u
 }
+
+// unreachableServers remembers servers found unreachable, so the other
+// tests of the process skip at once instead of each waiting for a timeout.
+var unreachableServers sync.Map // URL → error
+
+func unreachableErr(dsn string) error {
+	if err, ok := unreachableServers.Load(dsn); ok {
+		return err.(error)
+	}
+	return nil
+}
+
+func noteUnreachable(dsn string, err error) { unreachableServers.Store(dsn, err) }
 
 func connectAdmin(ctx context.Context, dsn string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(dsn)

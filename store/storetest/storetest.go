@@ -681,6 +681,8 @@ var memberTests = []test{
 		wantEqual(t, "g2 count", memberCount(t, s, "g2"), int64(1))
 		wantEqual(t, "g1 ids", ok(s.MemberUserIDs(t.Context(), "g1")).must(t), []string{"u1"})
 		wantEqual(t, "u2 joined", ok(s.JoinedGroupIDs(t.Context(), "u2")).must(t), []string{"g2"})
+		wantEqual(t, "u2 joined count", ok(s.CountJoined(t.Context(), "u2")).must(t), int64(1))
+		wantEqual(t, "u3 joined count", ok(s.CountJoined(t.Context(), "u3")).must(t), int64(0))
 		write(t, s, func(tx domain.Tx) error {
 			var err error
 			n, err = tx.DeleteMembers(t.Context(), "g1", []string{"ghost"})
@@ -704,6 +706,8 @@ var memberTests = []test{
 		wantEmpty(t, "g1 ids", ok(s.MemberUserIDs(t.Context(), "g1")).must(t))
 		wantEqual(t, "u1 joined", ok(s.JoinedGroupIDs(t.Context(), "u1")).must(t), []string{"g2"})
 		wantEmpty(t, "u2 joined", ok(s.JoinedGroupIDs(t.Context(), "u2")).must(t))
+		wantEqual(t, "u1 joined count", ok(s.CountJoined(t.Context(), "u1")).must(t), int64(1))
+		wantEqual(t, "u2 joined count", ok(s.CountJoined(t.Context(), "u2")).must(t), int64(0))
 	}},
 }
 
@@ -1204,6 +1208,8 @@ var writeTests = []test{
 		wantEqual(t, "g1 count", memberCount(t, s, "g1"), int64(1))
 		wantEqual(t, "g1 members", ok(s.MemberUserIDs(ctx, "g1")).must(t), []string{"u0"})
 		wantEmpty(t, "u1 joined", ok(s.JoinedGroupIDs(ctx, "u1")).must(t))
+		wantEqual(t, "u0 joined count", ok(s.CountJoined(ctx, "u0")).must(t), int64(1))
+		wantEqual(t, "u1 joined count", ok(s.CountJoined(ctx, "u1")).must(t), int64(0))
 		wantEmpty(t, "attributes", ok(s.GetAttributes(ctx, "g1")).must(t))
 		_, err = s.GetRequest(ctx, "g1", "u9")
 		wantErrIs(t, err, domain.ErrNotFound, "")

@@ -75,9 +75,14 @@ CREATE TABLE group_members (
 	seq              bigint  NOT NULL DEFAULT nextval('member_seq'),
 	PRIMARY KEY (group_id, user_id)
 );
-CREATE INDEX group_members_user ON group_members (user_id, seq);
-CREATE INDEX group_members_role ON group_members (group_id, role_level DESC, seq);
-CREATE INDEX group_members_seq ON group_members (group_id, seq);
+-- The INCLUDE columns make the list queries index-only: a deep page walks
+-- its offset in the index and reads only the page's rows from the table.
+-- A user's groups in join order (ListJoined, JoinedGroupIDs, CountJoined).
+CREATE INDEX group_members_user ON group_members (user_id, seq) INCLUDE (group_id);
+-- A group's member list: role level descending, then join order.
+CREATE INDEX group_members_role ON group_members (group_id, role_level DESC, seq) INCLUDE (user_id);
+-- A group's members in join order (keyset paging, ID lists).
+CREATE INDEX group_members_seq ON group_members (group_id, seq) INCLUDE (user_id);
 
 CREATE TABLE group_requests (
 	group_id        text    NOT NULL REFERENCES groups (group_id),

@@ -68,6 +68,14 @@ CREATE INDEX group_members_role ON group_members (group_id, role_level DESC, seq
 -- A group's members in join order (keyset paging, ID lists); covering for IDs.
 CREATE INDEX group_members_group_seq ON group_members (group_id, seq, user_id);
 
+-- How many groups each user is in, kept with every membership change so
+-- that counting a user's groups (the total of every joined-groups page)
+-- does not walk the user's index range.
+CREATE TABLE user_joined_counts (
+	user_id TEXT    PRIMARY KEY,
+	joined  INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE group_requests (
 	group_id        TEXT    NOT NULL REFERENCES groups (group_id),
 	user_id         TEXT    NOT NULL,
