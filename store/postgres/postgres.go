@@ -1,13 +1,18 @@
 // Package postgres is the PostgreSQL implementation of domain.Store, built
 // on pgx/v5.
 //
-// Concurrency: write transactions run at READ COMMITTED. Membership changes
-// of one group are serialized by the group row lock that Tx.LockGroup takes
-// (SELECT … FOR UPDATE); because every statement in READ COMMITTED sees the
-// rows committed before it started, the reads that follow the lock see the
-// work of the previous lock holder, so member counts and limits stay exact
-// across any number of nodes. Write retries the whole transaction on
-// serialization failures and deadlocks.
+// Concurrency: write transactions run at READ COMMITTED with row locks, not
+// SERIALIZABLE. Membership changes of one group are serialized by the group
+// row lock Tx.LockGroup takes (SELECT … FOR NO KEY UPDATE); because each
+// statement at READ COMMITTED sees the rows committed before it started,
+// the reads after the lock see the previous holder's work, so member
+// counts, limits and owner changes stay exact across any number of nodes,
+// and writers to different groups never wait for each other or abort.
+// member_count changes by relative UPDATEs in the same transaction, and
+// version numbers come from an upsert that row-locks the owner's state.
+// Write retries the whole transaction on serialization failures and on the
+// deadlocks that transactions touching several owners in different orders
+// can meet.
 package postgres
 
 import (
@@ -81,9 +86,10 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{reader: reader{q: poolQuerier{pool}}, pool: pool, log: opts.Logger, opts: opts}
-	if err := db.Ping(ctx); err != nil {
+	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: connect to %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+		wrap(&err, "connect to %s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+		return nil, err
 	}
 	if err := migrate(ctx, pool, opts.Logger); err != nil {
 		pool.Close()

@@ -64,6 +64,7 @@ func TestOpenUnavailable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := Open(ctx, "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable", Options{ConnectTimeout: 2 * time.Second})
+	t.Log(err)
 	if !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("Open on a closed port: %v, want ErrUnavailable", err)
 	}
