@@ -78,15 +78,27 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"ListGroupsAfter", 0, func(r reader) error { _, err := r.ListGroupsAfter(ctx, 5, 10); return err }, 1},
 		{"GetMember", 0, func(r reader) error { _, err := r.GetMember(ctx, "g", "u"); return err }, 1},
 		{"GetMembers", 0, func(r reader) error { _, err := r.GetMembers(ctx, "g", []string{"a", "b"}); return err }, 1},
-		{"ListMembers", 1, func(r reader) error {
+		{"ListMembers", 0, func(r reader) error {
 			_, _, err := r.ListMembers(ctx, domain.MemberQuery{GroupID: "g", Page: domain.Page{Offset: 100, Limit: 20}})
 			return err
 		}, 2},
-		{"ListMembersByRole", 1, func(r reader) error {
+		{"ListMembersDeep", 1, func(r reader) error {
+			_, _, err := r.ListMembers(ctx, domain.MemberQuery{GroupID: "g", Page: domain.Page{Offset: 5000, Limit: 20}})
+			return err
+		}, 2},
+		{"ListMembersByRoleDeep", 1, func(r reader) error {
+			_, _, err := r.ListMembers(ctx, domain.MemberQuery{GroupID: "g", RoleLevels: []int{20}, Page: domain.Page{Offset: 5000, Limit: 20}})
+			return err
+		}, 2},
+		{"ListJoinedDeep", 1, func(r reader) error {
+			_, _, err := r.ListJoined(ctx, "u", domain.Page{Offset: 5000, Limit: 20})
+			return err
+		}, 2},
+		{"ListMembersByRole", 0, func(r reader) error {
 			_, _, err := r.ListMembers(ctx, domain.MemberQuery{GroupID: "g", RoleLevels: []int{100, 60}, Page: domain.Page{Limit: 20}})
 			return err
 		}, 2},
-		{"ListMembersByKeyword", 1, func(r reader) error {
+		{"ListMembersByKeyword", 0, func(r reader) error {
 			_, _, err := r.ListMembers(ctx, domain.MemberQuery{GroupID: "g", Keyword: "bo", Page: domain.Page{Limit: 20}})
 			return err
 		}, 2},

@@ -305,17 +305,17 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 	}
 	limit, offset := limitOffset(q.Page)
 	err = func(h handle) error {
-		q := `SELECT ` + memberCols + ` FROM group_members WHERE ` + where + `
+		query := `SELECT ` + memberCols + ` FROM group_members WHERE ` + where + `
 			ORDER BY role_level DESC, seq LIMIT ? OFFSET ?`
 		if offset >= deepOffset {
 			// The inner query skips the offset in the index (covering
 			// unless there is a keyword); the outer one reads the page.
-			q = `SELECT ` + memberCols + ` FROM group_members WHERE seq IN (
+			query = `SELECT ` + memberCols + ` FROM group_members WHERE seq IN (
 				SELECT seq FROM group_members WHERE ` + where + `
 				ORDER BY role_level DESC, seq LIMIT ? OFFSET ?)
 			 ORDER BY role_level DESC, seq`
 		}
-		if members, err = queryAll(ctx, h, scanMember, q, append(args, limit, offset)...); err != nil {
+		if members, err = queryAll(ctx, h, scanMember, query, append(args, limit, offset)...); err != nil {
 			return err
 		}
 		if len(q.RoleLevels) == 0 && q.Keyword == "" {
