@@ -243,7 +243,10 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (_ []doma
 		where += ` AND role_level = ANY(` + a.add(q.RoleLevels) + `::integer[])`
 	}
 	if q.Keyword != "" {
-		where += ` AND (user_id = ` + a.add(q.Keyword) + ` OR nickname LIKE ` + a.add(likeContains(q.Keyword)) + `)`
+		// An empty group nickname shows the profile nickname, so match that.
+		like := a.add(likeContains(q.Keyword))
+		where += ` AND (user_id = ` + a.add(q.Keyword) + ` OR nickname LIKE ` + like + ` OR (nickname = '' AND EXISTS (
+			SELECT 1 FROM users u WHERE u.user_id = group_members.user_id AND u.nickname LIKE ` + like + `)))`
 	}
 	if len(q.RoleLevels) > 0 || q.Keyword != "" {
 		totalSQL = `SELECT count(*) FROM group_members` + where

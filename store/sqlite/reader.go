@@ -290,7 +290,7 @@ func (r reader) GetMembers(ctx context.Context, groupID string, userIDs []string
 
 // ListMembers pages a group's members by role level descending, then join
 // order. Keyword matches the user ID exactly or a substring of the nickname
-// (case-sensitive). Unfiltered, the total is the group's MemberCount.
+// (the profile's when the group nickname is empty; case-sensitive). Unfiltered, the total is the group's MemberCount.
 func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members []domain.Member, total int64, err error) {
 	defer wrap(&err, "sqlite.ListMembers(%+v)", q)
 	where := `group_id = ?`
@@ -300,8 +300,10 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 		args = append(args, jsonList(q.RoleLevels))
 	}
 	if q.Keyword != "" {
-		where += ` AND (user_id = ? OR instr(nickname, ?) > 0)`
-		args = append(args, q.Keyword, q.Keyword)
+		// An empty group nickname shows the profile nickname, so match that.
+		where += ` AND (user_id = ? OR instr(nickname, ?) > 0 OR (nickname = '' AND EXISTS (
+			SELECT 1 FROM users u WHERE u.user_id = group_members.user_id AND instr(u.nickname, ?) > 0)))`
+		args = append(args, q.Keyword, q.Keyword, q.Keyword)
 	}
 	limit, offset := limitOffset(q.Page)
 	err = func(h handle) error {

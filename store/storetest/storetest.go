@@ -803,6 +803,18 @@ var memberListTests = []test{
 			wantEqual(t, "keyword "+c.kw+" total", total, int64(len(c.want)))
 		}
 	}},
+	{"ListMembersKeywordMatchesProfileNicknameWhenGroupNicknameEmpty", func(t *testing.T, s domain.Store) {
+		addGroups(t, s, "g1")
+		p1, p2 := newUser("p1", 1), newUser("p2", 2)
+		p1.Nickname, p2.Nickname = "Profile Pat", "Pat Two"
+		write(t, s, func(tx domain.Tx) error { return tx.InsertUsers(t.Context(), []domain.User{p1, p2}) })
+		m1, m2 := newMember("g1", "p1", domain.RoleMember), newMember("g1", "p2", domain.RoleMember)
+		m1.Nickname, m2.Nickname = "", "Grp"
+		addMembers(t, s, m1, m2)
+		ms, total := ok2(s.ListMembers(t.Context(), domain.MemberQuery{GroupID: "g1", Keyword: "Pat", Page: domain.Page{Limit: 10}})).must(t)
+		wantEqual(t, "profile nickname match", userIDs(ms), []string{"p1"})
+		wantEqual(t, "total", total, int64(1))
+	}},
 	{"ListMembersAfterPagesBySeq", func(t *testing.T, s domain.Store) {
 		memberFixture(t, s)
 		var got []string
