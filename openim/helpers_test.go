@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -17,7 +16,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
-	"github.com/groupd/groupd/store/sqlite"
+	"github.com/groupd/groupd/internal/teststore"
 )
 
 const testSecret = "test-secret-0123456789"
@@ -59,15 +58,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "groupd.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
+	return newEnvWith(t, domain.Options{})
+}
+
+// newEnvWith is newEnv with service options (its clock is always the env's).
+func newEnvWith(t *testing.T, opts domain.Options) *env {
+	t.Helper()
+	db := teststore.Open(t, backend)
 	clk := &clock{}
 	clk.Set(1687700000000)
-	svc := domain.NewService(db, domain.Options{Now: clk.Now})
+	opts.Now = clk.Now
+	svc := domain.NewService(db, opts)
 	logs := &bytes.Buffer{}
 	h := NewHandler(svc, Config{Secret: testSecret, AdminUserIDs: []string{"imAdmin", "opsAdmin"}, Now: clk.Now},
 		slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)))

@@ -8,11 +8,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/reqinfo"
 )
 
 // Defaults of Config's zero fields.
@@ -37,6 +39,9 @@ type Config struct {
 	Revoker TokenRevoker
 	// MaxBodyBytes caps request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// UserQPS limits each user's requests per second (app admins are not
+	// limited); over it a request answers HTTP 429. 0 = no limit, as in OpenIM.
+	UserQPS float64
 }
 
 // Handler serves the OpenIM routes.
@@ -46,6 +51,9 @@ type Handler struct {
 	log    *slog.Logger
 	tokens *tokens
 	mux    *http.ServeMux
+	// routeList is what routes() registered, for Routes.
+	routeList []Route
+	users     *userLimiter // nil: no per-user limit
 }
 
 // NewHandler returns the OpenIM API over svc. It panics when cfg.Secret is
@@ -76,6 +84,7 @@ func NewHandler(svc *domain.Service, cfg Config, logger *slog.Logger) http.Handl
 		svc: svc, cfg: cfg, log: logger, mux: http.NewServeMux(),
 		tokens: &tokens{key: signingKey(cfg.Secret), ttl: cfg.TokenTTL, now: cfg.Now, revoker: cfg.Revoker},
 	}
+	h.users = newUserLimiter(cfg.UserQPS, cfg.Now)
 	h.routes()
 	return h
 }
@@ -109,6 +118,27 @@ func (h *Handler) routes() {
 	h.handle("/group/get_group_members_info", authed, bind(h.getGroupMembersInfo))
 	h.handle("/group/get_group_member_user_id", authed, bind(h.getGroupMemberUserID))
 	h.handle("/group/get_group_abstract_info", authed, bind(h.getGroupAbstractInfo))
+
+	h.handle("/group/join_group", authed, bind(h.joinGroup))
+	h.handle("/group/group_application_response", authed, bind(h.groupApplicationResponse))
+	h.handle("/group/get_recv_group_applicationList", authed, bind(h.getRecvGroupApplicationList))
+	h.handle("/group/get_user_req_group_applicationList", authed, bind(h.getUserReqGroupApplicationList))
+	h.handle("/group/get_group_users_req_application_list", authed, bind(h.getGroupUsersReqApplicationList))
+	h.handle("/group/get_specified_user_group_request_info", authed, bind(h.getSpecifiedUserGroupRequestInfo))
+	h.handle("/group/get_group_application_unhandled_count", authed, bind(h.getGroupApplicationUnhandledCount))
+
+	h.handle("/group/mute_group", authed, bind(h.muteGroup))
+	h.handle("/group/cancel_mute_group", authed, bind(h.cancelMuteGroup))
+	h.handle("/group/mute_group_member", authed, bind(h.muteGroupMember))
+	h.handle("/group/cancel_mute_group_member", authed, bind(h.cancelMuteGroupMember))
+	h.handle("/group/set_group_member_info", authed, bind(h.setGroupMemberInfo))
+	h.handle("/group/get_groups", authed, bind(h.getGroups))
+
+	h.handle("/group/get_incremental_join_groups", authed, bind(h.getIncrementalJoinGroups))
+	h.handle("/group/get_incremental_group_members", authed, bind(h.getIncrementalGroupMembers))
+	h.handle("/group/get_incremental_group_members_batch", authed, bind(h.getIncrementalGroupMembersBatch))
+	h.handle("/group/get_full_join_group_ids", authed, bind(h.getFullJoinGroupIDs))
+	h.handle("/group/get_full_group_member_user_ids", authed, bind(h.getFullGroupMemberUserIDs))
 }
 
 // call is one request as the endpoint functions see it.
@@ -119,30 +149,35 @@ type call struct {
 }
 
 // endpoint serves one decoded, authenticated call. A nil result omits data.
-type endpoint func(ctx context.Context, c *call) (any, error)
+type endpoint struct {
+	serve func(ctx context.Context, c *call) (any, error)
+	req   reflect.Type // the request body's type, for Routes
+}
 
 // bind makes an endpoint that decodes the body into a fresh Req first.
 func bind[Req any](fn func(ctx context.Context, c *call, req *Req) (any, error)) endpoint {
-	return func(ctx context.Context, c *call) (any, error) {
+	return endpoint{req: reflect.TypeFor[Req](), serve: func(ctx context.Context, c *call) (any, error) {
 		var req Req
 		if err := decode(c.r, &req); err != nil {
 			return nil, err
 		}
 		return fn(ctx, c, &req)
-	}
+	}}
 }
 
 // handle registers path with the common steps every route shares: body
 // cap, operationID and token headers, panic recovery, the answer and the
 // request log.
 func (h *Handler) handle(path string, needToken bool, ep endpoint) {
+	h.routeList = append(h.routeList, Route{Path: path, Public: !needToken, Request: ep.req})
 	h.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		opID := r.Header.Get("operationID")
 		c := &call{r: r}
 		data, err := h.serve(r.Context(), c, opID, needToken, ep)
-		code := respond(w, r, data, err)
+		code, status := respond(w, r, data, err)
+		reqinfo.Record(r.Context(), "openim", path, code)
 		attrs := []slog.Attr{
 			slog.String("operationID", opID), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("errCode", code), slog.Duration("duration", time.Since(start)),
@@ -150,8 +185,11 @@ func (h *Handler) handle(path string, needToken bool, ep endpoint) {
 		if c.actor.UserID != "" {
 			attrs = append(attrs, slog.String("userID", c.actor.UserID))
 		}
+		if status != http.StatusOK {
+			attrs = append(attrs, slog.Int("status", status))
+		}
 		level := slog.LevelInfo
-		if code == codeInternal {
+		if code == codeInternal && status == http.StatusOK {
 			level = slog.LevelError
 			if err != nil {
 				attrs = append(attrs, slog.String("error", err.Error()))
@@ -175,8 +213,11 @@ func (h *Handler) serve(ctx context.Context, c *call, opID string, needToken boo
 		if err := h.authenticate(ctx, c, c.r.Header.Get("token")); err != nil {
 			return nil, err
 		}
+		if h.users != nil && !c.actor.Admin && !h.users.allow(c.actor.UserID) {
+			return nil, errRateLimited(h.cfg.UserQPS)
+		}
 	}
-	return ep(ctx, c)
+	return ep.serve(ctx, c)
 }
 
 // errNoToken is OpenIM's exact answer to a missing token header.

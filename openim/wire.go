@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/groupd/groupd/domain"
 )
@@ -91,9 +92,10 @@ var kindCodes = map[domain.Kind]int{
 
 // apiError is an answer with a non-zero errCode.
 type apiError struct {
-	code  int
-	dlt   string // the whole errDlt
-	cause error  // for the log only
+	code   int
+	dlt    string // the whole errDlt
+	cause  error  // for the log only
+	status int    // HTTP status; 0 means 200
 }
 
 func (e *apiError) Error() string {
@@ -139,13 +141,18 @@ type envelope struct {
 	Data    any    `json:"data,omitempty"`
 }
 
-// respond writes the answer for (data, err) with HTTP 200 and returns the
-// errCode sent. A nil data omits the data field.
-func respond(w http.ResponseWriter, r *http.Request, data any, err error) int {
+// respond writes the answer for (data, err), with HTTP 200 unless the error
+// says otherwise, and returns the errCode and status sent. A nil data omits
+// the data field.
+func respond(w http.ResponseWriter, r *http.Request, data any, err error) (int, int) {
 	env := envelope{Data: data}
+	status := http.StatusOK
 	if err != nil {
 		ae := asAPIError(err)
 		env = envelope{ErrCode: ae.code, ErrMsg: codeNames[ae.code], ErrDlt: ae.dlt}
+		if ae.status != 0 {
+			status = ae.status
+		}
 	}
 	body, merr := json.Marshal(env)
 	if merr != nil {
@@ -157,17 +164,26 @@ func respond(w http.ResponseWriter, r *http.Request, data any, err error) int {
 	h.Add("Vary", "Accept-Encoding")
 	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
 		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		_, _ = zw.Write(body)
 		_ = zw.Close()
+		gzipWriters.Put(zw)
 		body = buf.Bytes()
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
+	if status == http.StatusTooManyRequests {
+		h.Set("Retry-After", "1")
+	}
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	return env.ErrCode
+	return env.ErrCode, status
 }
+
+// gzipWriters reuses gzip writers: each holds about 800 KB of compressor
+// state, too much to allocate per reply.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (q=0 refuses it).
 func acceptsGzip(values []string) bool {

@@ -2,6 +2,7 @@ package zim
 
 import (
 	"container/heap"
+	"context"
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
@@ -26,7 +27,7 @@ const maxNonceLen = 64
 // within MaxSkew of now, SignatureNonce, SignatureVersion 2.0 and Signature,
 // compared in constant time; then that the nonce was not used before within
 // the window.
-func (h *handler) authenticate(q url.Values) error {
+func (h *handler) authenticate(ctx context.Context, q url.Values) error {
 	if h.cfg.ServerSecret == "" {
 		return fail(CodeSecretUnavailable, "the ZIM server API is not configured (no server secret)")
 	}
@@ -74,7 +75,12 @@ func (h *handler) authenticate(q url.Values) error {
 		return fail(CodeSignatureInvalid, "signature does not match")
 	}
 	// A nonce stays remembered for as long as its Timestamp is acceptable.
-	if h.nonces.Seen(h.appKey()+":"+nonce, sent.Add(h.cfg.MaxSkew)) {
+	seen, err := h.nonces.Seen(ctx, h.appKey()+":"+nonce, sent.Add(h.cfg.MaxSkew))
+	if err != nil {
+		h.log.Error("zim: replay check failed", "err", err)
+		return fail(CodeServerError, "replay protection is unavailable (shared state cannot be reached); please retry")
+	}
+	if seen {
 		return fail(CodeSignatureInvalid, "SignatureNonce was already used: replayed request")
 	}
 	return nil
@@ -85,11 +91,12 @@ func (h *handler) authenticate(q url.Values) error {
 func (h *handler) appKey() string { return strconv.FormatUint(uint64(h.cfg.AppID), 10) }
 
 // NonceStore remembers the signature nonces seen, for replay protection. A
-// cluster of groupd nodes shares one (e.g. Redis SET key NX PXAT expiry).
+// cluster of groupd nodes shares one (e.g. Redis SET key NX PX).
 type NonceStore interface {
 	// Seen reports whether key was recorded before and has not expired;
-	// if not, it records key until expiry. It is atomic.
-	Seen(key string, expiry time.Time) bool
+	// if not, it records key until expiry. It is atomic. An error (the
+	// shared state cannot be reached) refuses the request with 660000001.
+	Seen(ctx context.Context, key string, expiry time.Time) (bool, error)
 }
 
 // MemoryNonces is an in-memory NonceStore of bounded size. Entries leave
@@ -114,8 +121,12 @@ func NewMemoryNonces(max int, now func() time.Time) *MemoryNonces {
 	return &MemoryNonces{now: now, max: max, m: make(map[string]int64)}
 }
 
-// Seen implements NonceStore.
-func (n *MemoryNonces) Seen(key string, expiry time.Time) bool {
+// Seen implements NonceStore; it never fails.
+func (n *MemoryNonces) Seen(_ context.Context, key string, expiry time.Time) (bool, error) {
+	return n.seen(key, expiry), nil
+}
+
+func (n *MemoryNonces) seen(key string, expiry time.Time) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := n.now().UnixNano()

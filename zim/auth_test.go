@@ -1,6 +1,7 @@
 package zim_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -167,7 +168,11 @@ func TestInternalErrorDoesNotLeak(t *testing.T) {
 
 func TestMemoryNonces(t *testing.T) {
 	c := newClock()
-	n := zim.NewMemoryNonces(3, c.Now)
+	mn := zim.NewMemoryNonces(3, c.Now)
+	n := struct{ Seen func(string, time.Time) bool }{func(k string, exp time.Time) bool {
+		seen, _ := mn.Seen(context.Background(), k, exp)
+		return seen
+	}}
 	exp := c.Now().Add(time.Minute)
 	for _, k := range []string{"a", "b", "c"} {
 		if n.Seen(k, exp) {
@@ -178,15 +183,15 @@ func TestMemoryNonces(t *testing.T) {
 		t.Fatal("a not remembered")
 	}
 	// Full: the entry closest to expiry makes room.
-	if n.Seen("d", exp.Add(time.Second)) || n.Len() != 3 {
-		t.Fatalf("d: len %d", n.Len())
+	if n.Seen("d", exp.Add(time.Second)) || mn.Len() != 3 {
+		t.Fatalf("d: len %d", mn.Len())
 	}
 	c.Advance(2 * time.Minute)
 	if n.Seen("b", c.Now().Add(time.Minute)) {
 		t.Fatal("expired b still remembered")
 	}
-	if n.Len() != 1 {
-		t.Fatalf("len %d after expiry, want 1", n.Len())
+	if mn.Len() != 1 {
+		t.Fatalf("len %d after expiry, want 1", mn.Len())
 	}
 }
 
@@ -195,7 +200,11 @@ func TestMemoryLimiter(t *testing.T) {
 	if zim.NewMemoryLimiter(0, c.Now) != nil {
 		t.Fatal("qps 0 must mean no limiter")
 	}
-	l := zim.NewMemoryLimiter(2, c.Now)
+	ml := zim.NewMemoryLimiter(2, c.Now)
+	l := struct{ Allow func(string) bool }{func(k string) bool {
+		ok, _ := ml.Allow(context.Background(), k)
+		return ok
+	}}
 	if !l.Allow("k") || !l.Allow("k") || l.Allow("k") {
 		t.Fatal("want 2 then refuse")
 	}

@@ -2,7 +2,6 @@ package zim_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -11,14 +10,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/groupd/groupd/domain"
-	"github.com/groupd/groupd/store/sqlite"
+	"github.com/groupd/groupd/internal/teststore"
 	"github.com/groupd/groupd/zim"
 )
 
@@ -47,12 +45,12 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is a ZIM handler over a real SQLite store, behind a real HTTP server
+// env is a ZIM handler over a real store (SQLite or PostgreSQL), behind a real HTTP server
 // mounted as cmd/groupd mounts it.
 type env struct {
 	t     *testing.T
 	clock *clock
-	db    *sqlite.DB
+	db    domain.Store
 	svc   *domain.Service
 	srv   *httptest.Server
 	logs  *bytes.Buffer
@@ -68,14 +66,10 @@ func withDomain(f func(*domain.Options)) envOption {
 	return func(_ *zim.Config, o *domain.Options) { f(o) }
 }
 
-func openDB(t *testing.T) *sqlite.DB {
+// openDB opens a fresh store of the backend the tests run on (see main_test.go).
+func openDB(t *testing.T) domain.Store {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "groupd.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return teststore.Open(t, backend)
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {

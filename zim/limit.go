@@ -1,6 +1,7 @@
 package zim
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -9,9 +10,10 @@ import (
 )
 
 // Limiter decides whether one more request under key may pass now. A
-// cluster of groupd nodes shares one (e.g. a Redis-backed limiter).
+// cluster of groupd nodes shares one (e.g. a Redis-backed limiter). An
+// error (the shared state cannot be reached) answers 660000001.
 type Limiter interface {
-	Allow(key string) bool
+	Allow(ctx context.Context, key string) (bool, error)
 }
 
 // MemoryLimiter is an in-memory token-bucket Limiter: each key may pass qps
@@ -47,8 +49,8 @@ func NewMemoryLimiter(qps float64, now func() time.Time) *MemoryLimiter {
 	}
 }
 
-// Allow implements Limiter.
-func (l *MemoryLimiter) Allow(key string) bool {
+// Allow implements Limiter; it never fails.
+func (l *MemoryLimiter) Allow(_ context.Context, key string) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -59,7 +61,7 @@ func (l *MemoryLimiter) Allow(key string) bool {
 		l.keys[key] = k
 	}
 	k.last = now
-	return k.lim.AllowN(now, 1)
+	return k.lim.AllowN(now, 1), nil
 }
 
 // idle is how long a key must stay unused for its bucket to be full again,

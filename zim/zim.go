@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/reqinfo"
 )
 
 // Defaults of the reference.
@@ -158,11 +159,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(p)
 			}
 			h.log.Error("zim: panic", "request_id", rid, "action", name, "panic", p, "stack", string(debug.Stack()))
-			h.write(w, rid, name, nil, fail(CodeServerError, "server error, please retry"))
+			h.write(w, r, rid, name, nil, fail(CodeServerError, "server error, please retry"))
 		}
 	}()
 	resp, err := h.serve(w, r, &name)
-	h.write(w, rid, name, resp, err)
+	h.write(w, r, rid, name, resp, err)
 }
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, name *string) (response, error) {
@@ -170,7 +171,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, name *string) (r
 	if err != nil {
 		return nil, paramError("malformed query string")
 	}
-	if err := h.authenticate(values); err != nil {
+	if err := h.authenticate(r.Context(), values); err != nil {
 		return nil, err
 	}
 	q := query(values)
@@ -186,15 +187,19 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, name *string) (r
 		return nil, fail(CodeActionUnsupported, "Action "+*name+" is called with "+act.method+", not "+r.Method)
 	}
 	c := &call{ctx: r.Context(), name: *name, action: act, appID: h.appKey(), q: q}
-	if h.appLim != nil && !h.appLim.Allow(c.appID+"|"+c.name) {
+	if h.appLim != nil {
 		code := act.appRateCode
 		if code == 0 {
 			code = CodeAppRateLimited
 		}
-		return nil, fail(code, "too many "+c.name+" requests for this AppID; please retry later")
+		if err := h.allow(c, h.appLim, c.appID+"|"+c.name, code, "this AppID"); err != nil {
+			return nil, err
+		}
 	}
-	if act.appSlowCode != 0 && h.groupLim != nil && !h.groupLim.Allow(c.appID+"|"+c.name) {
-		return nil, fail(act.appSlowCode, "too many "+c.name+" requests for this AppID; please retry later")
+	if act.appSlowCode != 0 && h.groupLim != nil {
+		if err := h.allow(c, h.groupLim, c.appID+"|"+c.name, act.appSlowCode, "this AppID"); err != nil {
+			return nil, err
+		}
 	}
 	if act.method == http.MethodPost {
 		c.body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -214,8 +219,19 @@ func (h *handler) limitGroup(c *call, groupID string) error {
 	if !c.action.groupLimited || h.groupLim == nil {
 		return nil
 	}
-	if !h.groupLim.Allow(c.appID + "|" + c.name + "|" + groupID) {
-		return fail(CodeGroupRateLimited, "too many "+c.name+" requests for group "+groupID+"; please retry later")
+	return h.allow(c, h.groupLim, c.appID+"|"+c.name+"|"+groupID, CodeGroupRateLimited, "group "+groupID)
+}
+
+// allow asks lim about key and answers code when the limit is reached, or
+// 660000001 when the limiter's shared state cannot be reached.
+func (h *handler) allow(c *call, lim Limiter, key string, code int, what string) error {
+	ok, err := lim.Allow(c.ctx, key)
+	if err != nil {
+		h.log.Error("zim: rate limit check failed", "action", c.name, "err", err)
+		return fail(CodeServerError, "rate limiting is unavailable (shared state cannot be reached); please retry")
+	}
+	if !ok {
+		return fail(code, "too many "+c.name+" requests for "+what+"; please retry later")
 	}
 	return nil
 }
@@ -240,7 +256,7 @@ func (h *handler) operator(c *call, fromUserID string) (domain.Actor, error) {
 // server is the actor of calls that name no operator.
 var server = domain.Actor{Admin: true}
 
-func (h *handler) write(w http.ResponseWriter, rid, name string, resp response, err error) {
+func (h *handler) write(w http.ResponseWriter, r *http.Request, rid, name string, resp response, err error) {
 	if resp == nil || err != nil && !isAllFailed(err) {
 		resp = &Envelope{}
 	}
@@ -257,6 +273,7 @@ func (h *handler) write(w http.ResponseWriter, rid, name string, resp response, 
 		body, _ = json.Marshal(&Envelope{Code: CodeServerError, Message: "server error, please retry", RequestID: rid})
 	}
 	h.log.Debug("zim request", "request_id", rid, "action", name, "code", env.Code)
+	reqinfo.Record(r.Context(), "zim", name, env.Code)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Request-Id", rid)
 	w.WriteHeader(http.StatusOK)

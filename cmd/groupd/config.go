@@ -27,6 +27,20 @@ type Config struct {
 	ZIMServerSecret string
 	ZIMQPS          float64 // per AppID and Action; 0 = no limit
 	ZIMGroupQPS     float64 // per group for the group-limited Actions; 0 = no limit
+
+	// MaxInflight caps the requests served at once; more answer "busy"
+	// (HTTP 503). 0 = no cap.
+	MaxInflight int
+	// OpenIMUserQPS limits each user's OpenIM requests per second (app
+	// admins excepted); 0 = no limit, as in OpenIM.
+	OpenIMUserQPS float64
+
+	// Scale-out (see scale.go). DB is a postgres:// URL; empty: embedded
+	// SQLite under DataDir. Redis is a redis:// URL of the state the nodes
+	// share; empty: none. RedisPrefix starts every Redis key.
+	DB          string
+	Redis       string
+	RedisPrefix string
 }
 
 // parseConfig reads args, falling back to getenv for every flag.
@@ -53,8 +67,21 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	fs.StringVar(&c.ZIMServerSecret, "zim-server-secret", env("GROUPD_ZIM_SERVER_SECRET", ""), "ServerSecret that signs ZIM server API requests; empty turns the ZIM API off (GROUPD_ZIM_SERVER_SECRET)")
 	fs.StringVar(&zimQPS, "zim-qps", env("GROUPD_ZIM_QPS", "20"), "ZIM requests per second per AppID and Action; 0 = no limit (GROUPD_ZIM_QPS)")
 	fs.StringVar(&zimGroupQPS, "zim-group-qps", env("GROUPD_ZIM_GROUP_QPS", "1"), "ZIM requests per second per group for the group-limited Actions; 0 = no limit (GROUPD_ZIM_GROUP_QPS)")
+	var maxInflight, userQPS string
+	fs.StringVar(&maxInflight, "max-inflight", env("GROUPD_MAX_INFLIGHT", "1024"), "requests served at once; more answer busy (HTTP 503); 0 = no cap (GROUPD_MAX_INFLIGHT)")
+	fs.StringVar(&userQPS, "openim-user-qps", env("GROUPD_OPENIM_USER_QPS", "0"), "OpenIM requests per second per user, app admins excepted; 0 = no limit (GROUPD_OPENIM_USER_QPS)")
+	fs.StringVar(&c.DB, "db", env("GROUPD_DB", ""), "PostgreSQL URL (postgres://user:password@host:5432/db); empty: embedded SQLite under --data (GROUPD_DB)")
+	fs.StringVar(&c.Redis, "redis", env("GROUPD_REDIS", ""), "Redis URL (redis://host:6379/0) of the state several nodes share: cache, rate limits, nonces, token revocations; empty: none (GROUPD_REDIS)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("GROUPD_REDIS_PREFIX", "groupd:"), "prefix of every Redis key, so clusters can share one Redis (GROUPD_REDIS_PREFIX)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
+	}
+	var err error
+	if c.MaxInflight, err = strconv.Atoi(maxInflight); err != nil || c.MaxInflight < 0 {
+		return Config{}, fmt.Errorf("--max-inflight %q is not a whole number of 0 or more", maxInflight)
+	}
+	if c.OpenIMUserQPS, err = strconv.ParseFloat(userQPS, 64); err != nil || !validRate(c.OpenIMUserQPS) {
+		return Config{}, fmt.Errorf("--openim-user-qps %q is not a rate of 0 or more per second", userQPS)
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -67,7 +94,6 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	if len(c.AdminUserIDs) == 0 {
 		return Config{}, errors.New("--admin-user-ids names no user ID")
 	}
-	var err error
 	if c.TokenTTL, err = parseTTL(ttl); err != nil {
 		return Config{}, err
 	}
@@ -80,8 +106,13 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return Config{}, fmt.Errorf("--log-format %q is not text or json", c.LogFormat)
 	}
+	if err := checkScaleConfig(c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
 }
+
+func validRate(n float64) bool { return n >= 0 && !math.IsInf(n, 0) && !math.IsNaN(n) }
 
 // parseTTL accepts a Go duration ("2160h", "36h30m") or whole days ("90d").
 func parseTTL(s string) (time.Duration, error) {

@@ -23,7 +23,7 @@ import (
 
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/openim"
-	"github.com/groupd/groupd/store/sqlite"
+	"github.com/groupd/groupd/redisx"
 	"github.com/groupd/groupd/zim"
 )
 
@@ -40,7 +40,16 @@ func main() {
 }
 
 // run serves until ctx ends, then drains requests and closes the store.
+// "groupd backup …" and "groupd restore …" run those commands instead.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "backup":
+			return runBackup(ctx, args[1:], getenv, stderr)
+		case "restore":
+			return runRestore(ctx, args[1:], getenv, stderr)
+		}
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -73,9 +82,14 @@ type Main struct {
 
 	stderr   io.Writer
 	store    domain.Store
+	redis    *redisx.Client // nil without --redis
+	lock     *dataLock
 	listener net.Listener
 	server   *http.Server
 	serveErr chan error
+
+	// wrapStore, when set (by tests), wraps the store the service uses.
+	wrapStore func(domain.Store) domain.Store
 }
 
 // NewMain returns a Main for cfg that logs to stderr.
@@ -102,25 +116,31 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	lock, err := lockDataDir(filepath.Join(c.DataDir, lockFileName))
+	if err != nil {
+		return err
+	}
+	m.lock = lock
 	secret := c.Secret
 	if secret == "" {
-		var err error
 		if secret, err = m.loadOrCreateSecret(filepath.Join(c.DataDir, "secret")); err != nil {
 			return err
 		}
 	}
-	revoker, err := openim.OpenFileRevoker(filepath.Join(c.DataDir, "openim-revoked-tokens.json"))
+	b, err := m.openBackends(ctx) // scale.go: SQLite or PostgreSQL, Redis
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(c.DataDir, "groupd.db"), sqlite.Options{Logger: m.Logger.With("component", "sqlite")})
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+	db, revoker := b.db, b.revoker
+	m.store, m.redis = db, b.redis
+	store := b.store
+	if m.wrapStore != nil {
+		store = m.wrapStore(store)
 	}
-	m.store = db
-	svc := domain.NewService(db, domain.Options{Now: m.Now})
+	svc := domain.NewService(store, domain.Options{Now: m.Now})
 	openimHandler := openim.NewHandler(svc, openim.Config{
 		Secret: secret, AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
+		UserQPS: c.OpenIMUserQPS,
 	}, m.Logger.With("dialect", "openim"))
 
 	mux := http.NewServeMux()
@@ -130,6 +150,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// The exact root path "/{$}" is the ZIM dialect's.
 	mux.Handle("/{$}", zim.NewHandler(svc, zim.Config{
 		AppID: c.ZIMAppID, ServerSecret: c.ZIMServerSecret, QPS: c.ZIMQPS, GroupQPS: c.ZIMGroupQPS, Now: m.Now,
+		AppLimiter: b.zimApp, GroupLimiter: b.zimGroup, Nonces: b.nonces,
 	}, m.Logger.With("dialect", "zim")))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +170,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.server = &http.Server{
-		Handler:           mux,
+		Handler:           limitInflight(mux, c.MaxInflight, m.Logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -162,8 +183,8 @@ func (m *Main) Open(ctx context.Context) error {
 			m.serveErr <- err
 		}
 	}()
-	m.Logger.Info("groupd listening", "addr", ln.Addr().String(), "data", c.DataDir,
-		"adminUserIDs", strings.Join(c.AdminUserIDs, ","), "tokenTTL", c.TokenTTL.String())
+	m.Logger.Info("groupd listening", append(b.describe(c), "addr", ln.Addr().String(), "data", c.DataDir,
+		"adminUserIDs", strings.Join(c.AdminUserIDs, ","), "tokenTTL", c.TokenTTL.String(), "maxInflight", c.MaxInflight)...)
 	return nil
 }
 
@@ -191,6 +212,18 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
 		}
 		m.store = nil
+	}
+	if m.redis != nil {
+		if err := m.redis.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close redis: %w", err))
+		}
+		m.redis = nil
+	}
+	if m.lock != nil {
+		if err := m.lock.release(); err != nil {
+			errs = append(errs, fmt.Errorf("release data directory lock: %w", err))
+		}
+		m.lock = nil
 	}
 	return errors.Join(errs...)
 }

@@ -194,6 +194,17 @@ func (db *DB) Write(ctx context.Context, fn func(tx domain.Tx) error) error {
 	return res.err
 }
 
+// Stats counts the writer's work since Open.
+type Stats struct {
+	Batches int64 // transactions committed
+	Writes  int64 // Writes they held (Writes/Batches is the mean group-commit size)
+}
+
+// Stats returns the writer's counters.
+func (db *DB) Stats() Stats {
+	return Stats{Batches: db.w.batches.Load(), Writes: db.w.writes.Load()}
+}
+
 // Ping reports whether the store is open and its file readable.
 func (db *DB) Ping(ctx context.Context) error {
 	db.mu.RLock()

@@ -47,6 +47,9 @@ type writer struct {
 	stopped  chan struct{}
 	maxBatch int
 	log      *slog.Logger
+
+	batches atomic.Int64 // transactions committed
+	writes  atomic.Int64 // Writes answered from committed transactions
 }
 
 func newWriter(db *sql.DB, conn *sql.Conn, maxBatch int, log *slog.Logger) *writer {
@@ -158,6 +161,8 @@ func (w *writer) commitBatch(reqs []*writeReq) (retry []*writeReq) {
 		failAll("commit", err)
 		return nil
 	}
+	w.batches.Add(1)
+	w.writes.Add(int64(len(reqs)))
 	for i, r := range reqs {
 		r.answer(results[i])
 	}

@@ -1,0 +1,281 @@
+// The instrumented store's methods, one per method of domain.Reader and
+// domain.Tx; the compiler checks that the types still implement them.
+
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/groupd/groupd/domain"
+)
+
+func (s *store) GetUsers(ctx context.Context, ids []string) (v0 []domain.User, err error) {
+	defer s.m.observeSince("GetUsers", time.Now(), &err)
+	return s.Store.GetUsers(ctx, ids)
+}
+
+func (s *store) ListUsers(ctx context.Context, page domain.Page) (v0 []domain.User, v1 int64, err error) {
+	defer s.m.observeSince("ListUsers", time.Now(), &err)
+	return s.Store.ListUsers(ctx, page)
+}
+
+func (s *store) GetGroup(ctx context.Context, groupID string) (v0 domain.Group, err error) {
+	defer s.m.observeSince("GetGroup", time.Now(), &err)
+	return s.Store.GetGroup(ctx, groupID)
+}
+
+func (s *store) GetGroups(ctx context.Context, ids []string) (v0 []domain.Group, err error) {
+	defer s.m.observeSince("GetGroups", time.Now(), &err)
+	return s.Store.GetGroups(ctx, ids)
+}
+
+func (s *store) ListGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
+	defer s.m.observeSince("ListGroupsAfter", time.Now(), &err)
+	return s.Store.ListGroupsAfter(ctx, afterSeq, limit)
+}
+
+func (s *store) CountGroups(ctx context.Context) (v0 int64, err error) {
+	defer s.m.observeSince("CountGroups", time.Now(), &err)
+	return s.Store.CountGroups(ctx)
+}
+
+func (s *store) SearchGroups(ctx context.Context, q domain.GroupSearch) (v0 []domain.Group, v1 int64, err error) {
+	defer s.m.observeSince("SearchGroups", time.Now(), &err)
+	return s.Store.SearchGroups(ctx, q)
+}
+
+func (s *store) GetMember(ctx context.Context, groupID, userID string) (v0 domain.Member, err error) {
+	defer s.m.observeSince("GetMember", time.Now(), &err)
+	return s.Store.GetMember(ctx, groupID, userID)
+}
+
+func (s *store) GetMembers(ctx context.Context, groupID string, userIDs []string) (v0 []domain.Member, err error) {
+	defer s.m.observeSince("GetMembers", time.Now(), &err)
+	return s.Store.GetMembers(ctx, groupID, userIDs)
+}
+
+func (s *store) ListMembers(ctx context.Context, q domain.MemberQuery) (v0 []domain.Member, v1 int64, err error) {
+	defer s.m.observeSince("ListMembers", time.Now(), &err)
+	return s.Store.ListMembers(ctx, q)
+}
+
+func (s *store) ListMembersAfter(ctx context.Context, groupID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
+	defer s.m.observeSince("ListMembersAfter", time.Now(), &err)
+	return s.Store.ListMembersAfter(ctx, groupID, afterSeq, limit)
+}
+
+func (s *store) MemberUserIDs(ctx context.Context, groupID string) (v0 []string, err error) {
+	defer s.m.observeSince("MemberUserIDs", time.Now(), &err)
+	return s.Store.MemberUserIDs(ctx, groupID)
+}
+
+func (s *store) ListJoined(ctx context.Context, userID string, page domain.Page) (v0 []domain.Member, v1 int64, err error) {
+	defer s.m.observeSince("ListJoined", time.Now(), &err)
+	return s.Store.ListJoined(ctx, userID, page)
+}
+
+func (s *store) ListJoinedAfter(ctx context.Context, userID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
+	defer s.m.observeSince("ListJoinedAfter", time.Now(), &err)
+	return s.Store.ListJoinedAfter(ctx, userID, afterSeq, limit)
+}
+
+func (s *store) CountJoined(ctx context.Context, userID string) (v0 int64, err error) {
+	defer s.m.observeSince("CountJoined", time.Now(), &err)
+	return s.Store.CountJoined(ctx, userID)
+}
+
+func (s *store) JoinedGroupIDs(ctx context.Context, userID string) (v0 []string, err error) {
+	defer s.m.observeSince("JoinedGroupIDs", time.Now(), &err)
+	return s.Store.JoinedGroupIDs(ctx, userID)
+}
+
+func (s *store) GetAttributes(ctx context.Context, groupID string) (v0 []domain.Attribute, err error) {
+	defer s.m.observeSince("GetAttributes", time.Now(), &err)
+	return s.Store.GetAttributes(ctx, groupID)
+}
+
+func (s *store) GetRequest(ctx context.Context, groupID, userID string) (v0 domain.GroupRequest, err error) {
+	defer s.m.observeSince("GetRequest", time.Now(), &err)
+	return s.Store.GetRequest(ctx, groupID, userID)
+}
+
+func (s *store) ListRequests(ctx context.Context, q domain.RequestQuery) (v0 []domain.GroupRequest, v1 int64, err error) {
+	defer s.m.observeSince("ListRequests", time.Now(), &err)
+	return s.Store.ListRequests(ctx, q)
+}
+
+func (s *store) VersionLog(ctx context.Context, owner domain.VersionOwner, since int64, limit int) (v0 domain.VersionState, v1 []domain.VersionEntry, err error) {
+	defer s.m.observeSince("VersionLog", time.Now(), &err)
+	return s.Store.VersionLog(ctx, owner, since, limit)
+}
+
+func (t *tx) GetUsers(ctx context.Context, ids []string) (v0 []domain.User, err error) {
+	defer t.m.observeSince("tx.GetUsers", time.Now(), &err)
+	return t.Tx.GetUsers(ctx, ids)
+}
+
+func (t *tx) ListUsers(ctx context.Context, page domain.Page) (v0 []domain.User, v1 int64, err error) {
+	defer t.m.observeSince("tx.ListUsers", time.Now(), &err)
+	return t.Tx.ListUsers(ctx, page)
+}
+
+func (t *tx) GetGroup(ctx context.Context, groupID string) (v0 domain.Group, err error) {
+	defer t.m.observeSince("tx.GetGroup", time.Now(), &err)
+	return t.Tx.GetGroup(ctx, groupID)
+}
+
+func (t *tx) GetGroups(ctx context.Context, ids []string) (v0 []domain.Group, err error) {
+	defer t.m.observeSince("tx.GetGroups", time.Now(), &err)
+	return t.Tx.GetGroups(ctx, ids)
+}
+
+func (t *tx) ListGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
+	defer t.m.observeSince("tx.ListGroupsAfter", time.Now(), &err)
+	return t.Tx.ListGroupsAfter(ctx, afterSeq, limit)
+}
+
+func (t *tx) CountGroups(ctx context.Context) (v0 int64, err error) {
+	defer t.m.observeSince("tx.CountGroups", time.Now(), &err)
+	return t.Tx.CountGroups(ctx)
+}
+
+func (t *tx) SearchGroups(ctx context.Context, q domain.GroupSearch) (v0 []domain.Group, v1 int64, err error) {
+	defer t.m.observeSince("tx.SearchGroups", time.Now(), &err)
+	return t.Tx.SearchGroups(ctx, q)
+}
+
+func (t *tx) GetMember(ctx context.Context, groupID, userID string) (v0 domain.Member, err error) {
+	defer t.m.observeSince("tx.GetMember", time.Now(), &err)
+	return t.Tx.GetMember(ctx, groupID, userID)
+}
+
+func (t *tx) GetMembers(ctx context.Context, groupID string, userIDs []string) (v0 []domain.Member, err error) {
+	defer t.m.observeSince("tx.GetMembers", time.Now(), &err)
+	return t.Tx.GetMembers(ctx, groupID, userIDs)
+}
+
+func (t *tx) ListMembers(ctx context.Context, q domain.MemberQuery) (v0 []domain.Member, v1 int64, err error) {
+	defer t.m.observeSince("tx.ListMembers", time.Now(), &err)
+	return t.Tx.ListMembers(ctx, q)
+}
+
+func (t *tx) ListMembersAfter(ctx context.Context, groupID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
+	defer t.m.observeSince("tx.ListMembersAfter", time.Now(), &err)
+	return t.Tx.ListMembersAfter(ctx, groupID, afterSeq, limit)
+}
+
+func (t *tx) MemberUserIDs(ctx context.Context, groupID string) (v0 []string, err error) {
+	defer t.m.observeSince("tx.MemberUserIDs", time.Now(), &err)
+	return t.Tx.MemberUserIDs(ctx, groupID)
+}
+
+func (t *tx) ListJoined(ctx context.Context, userID string, page domain.Page) (v0 []domain.Member, v1 int64, err error) {
+	defer t.m.observeSince("tx.ListJoined", time.Now(), &err)
+	return t.Tx.ListJoined(ctx, userID, page)
+}
+
+func (t *tx) ListJoinedAfter(ctx context.Context, userID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
+	defer t.m.observeSince("tx.ListJoinedAfter", time.Now(), &err)
+	return t.Tx.ListJoinedAfter(ctx, userID, afterSeq, limit)
+}
+
+func (t *tx) CountJoined(ctx context.Context, userID string) (v0 int64, err error) {
+	defer t.m.observeSince("tx.CountJoined", time.Now(), &err)
+	return t.Tx.CountJoined(ctx, userID)
+}
+
+func (t *tx) JoinedGroupIDs(ctx context.Context, userID string) (v0 []string, err error) {
+	defer t.m.observeSince("tx.JoinedGroupIDs", time.Now(), &err)
+	return t.Tx.JoinedGroupIDs(ctx, userID)
+}
+
+func (t *tx) GetAttributes(ctx context.Context, groupID string) (v0 []domain.Attribute, err error) {
+	defer t.m.observeSince("tx.GetAttributes", time.Now(), &err)
+	return t.Tx.GetAttributes(ctx, groupID)
+}
+
+func (t *tx) GetRequest(ctx context.Context, groupID, userID string) (v0 domain.GroupRequest, err error) {
+	defer t.m.observeSince("tx.GetRequest", time.Now(), &err)
+	return t.Tx.GetRequest(ctx, groupID, userID)
+}
+
+func (t *tx) ListRequests(ctx context.Context, q domain.RequestQuery) (v0 []domain.GroupRequest, v1 int64, err error) {
+	defer t.m.observeSince("tx.ListRequests", time.Now(), &err)
+	return t.Tx.ListRequests(ctx, q)
+}
+
+func (t *tx) VersionLog(ctx context.Context, owner domain.VersionOwner, since int64, limit int) (v0 domain.VersionState, v1 []domain.VersionEntry, err error) {
+	defer t.m.observeSince("tx.VersionLog", time.Now(), &err)
+	return t.Tx.VersionLog(ctx, owner, since, limit)
+}
+
+func (t *tx) LockGroup(ctx context.Context, groupID string) (v0 domain.Group, err error) {
+	defer t.m.observeSince("tx.LockGroup", time.Now(), &err)
+	return t.Tx.LockGroup(ctx, groupID)
+}
+
+func (t *tx) InsertUsers(ctx context.Context, users []domain.User) (err error) {
+	defer t.m.observeSince("tx.InsertUsers", time.Now(), &err)
+	return t.Tx.InsertUsers(ctx, users)
+}
+
+func (t *tx) UpdateUser(ctx context.Context, u domain.User) (err error) {
+	defer t.m.observeSince("tx.UpdateUser", time.Now(), &err)
+	return t.Tx.UpdateUser(ctx, u)
+}
+
+func (t *tx) InsertGroup(ctx context.Context, g domain.Group) (err error) {
+	defer t.m.observeSince("tx.InsertGroup", time.Now(), &err)
+	return t.Tx.InsertGroup(ctx, g)
+}
+
+func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) (err error) {
+	defer t.m.observeSince("tx.UpdateGroup", time.Now(), &err)
+	return t.Tx.UpdateGroup(ctx, g)
+}
+
+func (t *tx) InsertMembers(ctx context.Context, members []domain.Member) (err error) {
+	defer t.m.observeSince("tx.InsertMembers", time.Now(), &err)
+	return t.Tx.InsertMembers(ctx, members)
+}
+
+func (t *tx) DeleteMembers(ctx context.Context, groupID string, userIDs []string) (v0 int, err error) {
+	defer t.m.observeSince("tx.DeleteMembers", time.Now(), &err)
+	return t.Tx.DeleteMembers(ctx, groupID, userIDs)
+}
+
+func (t *tx) DeleteAllMembers(ctx context.Context, groupID string) (v0 int, err error) {
+	defer t.m.observeSince("tx.DeleteAllMembers", time.Now(), &err)
+	return t.Tx.DeleteAllMembers(ctx, groupID)
+}
+
+func (t *tx) UpdateMember(ctx context.Context, m domain.Member) (err error) {
+	defer t.m.observeSince("tx.UpdateMember", time.Now(), &err)
+	return t.Tx.UpdateMember(ctx, m)
+}
+
+func (t *tx) PutAttributes(ctx context.Context, groupID string, attrs []domain.Attribute) (err error) {
+	defer t.m.observeSince("tx.PutAttributes", time.Now(), &err)
+	return t.Tx.PutAttributes(ctx, groupID, attrs)
+}
+
+func (t *tx) DeleteAttributes(ctx context.Context, groupID string, keys []string) (err error) {
+	defer t.m.observeSince("tx.DeleteAttributes", time.Now(), &err)
+	return t.Tx.DeleteAttributes(ctx, groupID, keys)
+}
+
+func (t *tx) PutRequest(ctx context.Context, r domain.GroupRequest) (err error) {
+	defer t.m.observeSince("tx.PutRequest", time.Now(), &err)
+	return t.Tx.PutRequest(ctx, r)
+}
+
+func (t *tx) LogVersion(ctx context.Context, owner domain.VersionOwner, op int, elementIDs []string) (v0 int64, err error) {
+	defer t.m.observeSince("tx.LogVersion", time.Now(), &err)
+	return t.Tx.LogVersion(ctx, owner, op, elementIDs)
+}
+
+func (t *tx) CompactVersions(ctx context.Context, owner domain.VersionOwner, upTo int64) (err error) {
+	defer t.m.observeSince("tx.CompactVersions", time.Now(), &err)
+	return t.Tx.CompactVersions(ctx, owner, upTo)
+}

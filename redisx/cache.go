@@ -1,0 +1,109 @@
+package redisx
+
+import (
+	"context"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupd/groupd/storecache"
+)
+
+// CacheBackend is the storecache.Backend of a cluster: entries and
+// generation tokens in Redis, shared by every node.
+type CacheBackend struct {
+	c *Client
+	// genTTL bounds the life of a generation token (a forgotten token is
+	// a miss), so tokens of idle entities do not pile up.
+	genTTL time.Duration
+	ns     string
+}
+
+// NewCacheBackend returns the Redis backend of storecache.
+func (c *Client) NewCacheBackend() *CacheBackend {
+	return &CacheBackend{c: c, genTTL: 24 * time.Hour, ns: c.key("c") + ":"}
+}
+
+var _ storecache.Backend = (*CacheBackend)(nil)
+
+// lookup returns, per pair (KEYS[2i-1] entry, KEYS[2i] generation), the
+// entry or false and the generation token, setting the token to ARGV[i]
+// (with a lifetime of ARGV[#ARGV] ms) when it is missing.
+var lookup = redis.NewScript(`
+local out = {}
+local ttl = ARGV[#ARGV]
+for i = 1, #KEYS, 2 do
+  local v = redis.call('GET', KEYS[i])
+  local g = redis.call('GET', KEYS[i+1])
+  if not g then
+    g = ARGV[(i+1)/2]
+    redis.call('SET', KEYS[i+1], g, 'PX', ttl)
+  end
+  out[i] = v or false
+  out[i+1] = g
+end
+return out`)
+
+// Lookup implements storecache.Backend in one script call.
+func (b *CacheBackend) Lookup(ctx context.Context, pairs []storecache.Pair) ([][]byte, []string, error) {
+	if err := b.c.begin(); err != nil {
+		return nil, nil, err
+	}
+	keys := make([]string, 0, 2*len(pairs))
+	args := make([]any, 0, len(pairs)+1)
+	for _, p := range pairs {
+		keys = append(keys, b.ns+p.Key, b.ns+p.Gen)
+		args = append(args, storecache.NewToken())
+	}
+	args = append(args, b.genTTL.Milliseconds())
+	res, err := lookup.Run(ctx, b.c.rdb, keys, args...).Slice()
+	if err = b.c.end(err); err != nil {
+		return nil, nil, err
+	}
+	entries := make([][]byte, len(pairs))
+	tokens := make([]string, len(pairs))
+	for i := range pairs {
+		if 2*i+1 >= len(res) {
+			break
+		}
+		if v, ok := res[2*i].(string); ok {
+			entries[i] = []byte(v)
+		}
+		if g, ok := res[2*i+1].(string); ok {
+			tokens[i] = g
+		}
+	}
+	return entries, tokens, nil
+}
+
+// Fill implements storecache.Backend in one pipeline.
+func (b *CacheBackend) Fill(ctx context.Context, keys []string, entries [][]byte, ttl time.Duration) error {
+	if err := b.c.begin(); err != nil {
+		return err
+	}
+	_, err := b.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			p.Set(ctx, b.ns+k, entries[i], ttl)
+		}
+		return nil
+	})
+	return b.c.end(err)
+}
+
+// Bump implements storecache.Backend in one pipeline.
+func (b *CacheBackend) Bump(ctx context.Context, gens []string) error {
+	if err := b.c.begin(); err != nil {
+		return err
+	}
+	_, err := b.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, g := range gens {
+			p.Set(ctx, b.ns+g, storecache.NewToken(), b.genTTL)
+		}
+		return nil
+	})
+	return b.c.end(err)
+}
+
+// Check implements storecache.Backend: a PING, or an immediate failure
+// while the circuit is open.
+func (b *CacheBackend) Check(ctx context.Context) error { return b.c.Ping(ctx) }
