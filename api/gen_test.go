@@ -183,9 +183,6 @@ func generate(ex map[string]examples) obj {
 				}
 				params = append(params, p)
 			}
-			if hasEx && e.Query != "" {
-				op["description"] = "Example query (after the signing parameters): `" + e.Query + "`"
-			}
 		} else {
 			body := obj{"schema": zs.ref(a.Request)}
 			if hasEx && e.Request != nil {

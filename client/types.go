@@ -204,8 +204,8 @@ type NewGroupInfo struct {
 
 // CreateGroupReq is /group/create_group's request.
 type CreateGroupReq struct {
-	MemberUserIDs []string     `json:"memberUserIDs"`
-	AdminUserIDs  []string     `json:"adminUserIDs"`
+	MemberUserIDs []string     `json:"memberUserIDs,omitempty"`
+	AdminUserIDs  []string     `json:"adminUserIDs,omitempty"`
 	OwnerUserID   string       `json:"ownerUserID"`
 	GroupInfo     NewGroupInfo `json:"groupInfo"`
 }
@@ -387,16 +387,16 @@ type ApplicationResponseReq struct {
 type RecvApplicationListReq struct {
 	FromUserID    string     `json:"fromUserID"`
 	Pagination    Pagination `json:"pagination"`
-	GroupIDs      []string   `json:"groupIDs"`
-	HandleResults []int32    `json:"handleResults"`
+	GroupIDs      []string   `json:"groupIDs,omitempty"`
+	HandleResults []int32    `json:"handleResults,omitempty"`
 }
 
 // UserReqApplicationListReq is /group/get_user_req_group_applicationList's request.
 type UserReqApplicationListReq struct {
 	UserID        string     `json:"userID"`
 	Pagination    Pagination `json:"pagination"`
-	GroupIDs      []string   `json:"groupIDs"`
-	HandleResults []int32    `json:"handleResults"`
+	GroupIDs      []string   `json:"groupIDs,omitempty"`
+	HandleResults []int32    `json:"handleResults,omitempty"`
 }
 
 // GroupUsersReqApplicationListReq is

@@ -274,11 +274,18 @@ func (s *Service) JoinedGroups(ctx context.Context, a Actor, userID string, page
 	if _, err := requireUser(ctx, s.store, userID); err != nil {
 		return nil, 0, err
 	}
-	ms, total, err := s.store.ListJoined(ctx, userID, page)
+	ids, total, cached, err := s.joinedPageFromCache(ctx, userID, page)
 	if err != nil {
-		return nil, 0, storeErr(err, "list joined groups")
+		return nil, 0, err
 	}
-	groups, err := s.groupsInOrder(ctx, s.store, groupIDsOf(ms))
+	if !cached {
+		ms, n, err := s.store.ListJoined(ctx, userID, page)
+		if err != nil {
+			return nil, 0, storeErr(err, "list joined groups")
+		}
+		ids, total = groupIDsOf(ms), n
+	}
+	groups, err := s.groupsInOrder(ctx, s.store, ids)
 	return groups, total, err
 }
 

@@ -205,9 +205,14 @@ func (s *Service) ListMembers(ctx context.Context, a Actor, q MemberQuery) ([]Me
 	if _, err := s.readableGroup(ctx, a, q.GroupID); err != nil {
 		return nil, 0, err
 	}
-	ms, total, err := s.store.ListMembers(ctx, q)
+	ms, total, cached, err := s.membersPageFromCache(ctx, q)
 	if err != nil {
-		return nil, 0, storeErr(err, "list members")
+		return nil, 0, err
+	}
+	if !cached {
+		if ms, total, err = s.store.ListMembers(ctx, q); err != nil {
+			return nil, 0, storeErr(err, "list members")
+		}
 	}
 	ms, err = s.withProfiles(ctx, ms)
 	return ms, total, err

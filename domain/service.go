@@ -46,6 +46,7 @@ type Service struct {
 	now    func() time.Time
 	limits Limits
 	sync   SyncOptions
+	lists  *listCache // nil: off
 }
 
 // Options configure a Service.
@@ -55,6 +56,9 @@ type Options struct {
 	Now func() time.Time
 	// Sync bounds the incremental-sync version logs (see SyncOptions).
 	Sync SyncOptions
+	// ListCacheIDs bounds the IDs the deep-page list cache keeps (see
+	// listcache.go); 0 means DefaultListCacheIDs, negative turns it off.
+	ListCacheIDs int
 }
 
 // NewService returns a Service over store.
@@ -62,7 +66,8 @@ func NewService(store Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, now: opts.Now, limits: opts.Limits.withDefaults(), sync: opts.Sync.withDefaults()}
+	return &Service{store: store, now: opts.Now, limits: opts.Limits.withDefaults(), sync: opts.Sync.withDefaults(),
+		lists: newListCache(opts.ListCacheIDs)}
 }
 
 // Limits returns the limits in force.

@@ -25,9 +25,9 @@ import (
 // user in many groups (deep joined-group pages), among ordinary groups.
 const (
 	benchUsers      = 2_000
-	benchGroups     = 1_000
+	benchGroups     = 3_000
 	benchBigMembers = 20_000 // > benchUsers: the rest are extra users
-	benchHotGroups  = 1_000
+	benchHotGroups  = 2_500
 	benchPage       = 20
 )
 
@@ -123,7 +123,9 @@ func benchRequests() []struct{ name, path, body string } {
 		ten[i] = benchGroupID(1 + i*37)
 	}
 	tenJSON, _ := json.Marshal(ten)
-	page := func(n int) string { return `{"pageNumber":` + strconv.Itoa(n) + `,"showNumber":` + strconv.Itoa(benchPage) + `}` }
+	page := func(n int) string {
+		return `{"pageNumber":` + strconv.Itoa(n) + `,"showNumber":` + strconv.Itoa(benchPage) + `}`
+	}
 	return []struct{ name, path, body string }{
 		{"get_groups_info/1", "/group/get_groups_info", `{"groupIDs":["` + benchGroupID(5) + `"]}`},
 		{"get_groups_info/10", "/group/get_groups_info", `{"groupIDs":` + string(tenJSON) + `}`},

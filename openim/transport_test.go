@@ -59,7 +59,14 @@ func TestHeaders(t *testing.T) {
 		}
 	})
 	t.Run("gzip", func(t *testing.T) {
-		resp, raw := e.do(t, "/user/get_users_info", map[string]string{"token": e.admin, "Accept-Encoding": "deflate, gzip;q=0.8"}, body)
+		// An answer of at least gzipMinBytes is compressed.
+		ids := make([]string, 20)
+		for i := range ids {
+			ids[i] = "gzip-user-" + strings.Repeat("x", 20) + string(rune('a'+i))
+		}
+		e.register(t, ids...)
+		resp, raw := e.do(t, "/user/get_users_info", map[string]string{"token": e.admin, "Accept-Encoding": "deflate, gzip;q=0.8"},
+			map[string]any{"userIDs": ids})
 		if resp.Header.Get("Content-Encoding") != "gzip" {
 			t.Fatalf("Content-Encoding %q", resp.Header.Get("Content-Encoding"))
 		}
@@ -71,7 +78,24 @@ func TestHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		jsonEqual(t, plain, `{"errCode":0,"errMsg":"","errDlt":"","data":{"usersInfo":[]}}`)
+		var r struct {
+			ErrCode int `json:"errCode"`
+			Data    struct {
+				UsersInfo []struct {
+					UserID string `json:"userID"`
+				} `json:"usersInfo"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(plain, &r); err != nil || r.ErrCode != 0 || len(r.Data.UsersInfo) != len(ids) || len(plain) < gzipMinBytes {
+			t.Fatalf("err %v, %d bytes: %s", err, len(plain), plain)
+		}
+	})
+	t.Run("small answers go uncompressed", func(t *testing.T) {
+		resp, raw := e.do(t, "/user/get_users_info", map[string]string{"token": e.admin, "Accept-Encoding": "gzip"}, body)
+		if resp.Header.Get("Content-Encoding") != "" {
+			t.Fatalf("Content-Encoding %q", resp.Header.Get("Content-Encoding"))
+		}
+		jsonEqual(t, raw, `{"errCode":0,"errMsg":"","errDlt":"","data":{"usersInfo":[]}}`)
 	})
 	t.Run("gzip refused", func(t *testing.T) {
 		resp, raw := e.do(t, "/user/get_users_info", map[string]string{"token": e.admin, "Accept-Encoding": "gzip;q=0"}, body)

@@ -272,7 +272,7 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, rid, name string
 		h.log.Error("zim: encode response", "request_id", rid, "action", name, "err", merr)
 		body, _ = json.Marshal(&Envelope{Code: CodeServerError, Message: "server error, please retry", RequestID: rid})
 	}
-	h.log.Debug("zim request", "request_id", rid, "action", name, "code", env.Code)
+	h.log.Info("zim request", "request_id", rid, "action", name, "code", env.Code)
 	reqinfo.Record(r.Context(), "zim", name, env.Code)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Request-Id", rid)

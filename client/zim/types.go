@@ -64,9 +64,9 @@ type CreateGroupReq struct {
 	GroupNotice     string      `json:"GroupNotice"`
 	GroupAvatar     string      `json:"GroupAvatar"`
 	GroupOwner      string      `json:"GroupOwner"`
-	UserID          []string    `json:"UserId"`
-	Attributes      []Attribute `json:"Attributes"`
-	CreateGroupTime int64       `json:"CreateGroupTime"`
+	UserID          []string    `json:"UserId,omitempty"`
+	Attributes      []Attribute `json:"Attributes,omitempty"`
+	CreateGroupTime int64       `json:"CreateGroupTime,omitempty"`
 }
 
 // MemberName is one member of CreateGroup's answer.
@@ -108,8 +108,8 @@ type InviteMember struct {
 type InviteUsersIntoGroupReq struct {
 	FromUserID       string         `json:"FromUserId"`
 	GroupID          string         `json:"GroupId"`
-	UserIDs          []string       `json:"UserIds"`
-	GroupMemberInfos []InviteMember `json:"GroupMemberInfos"`
+	UserIDs          []string       `json:"UserIds,omitempty"`
+	GroupMemberInfos []InviteMember `json:"GroupMemberInfos,omitempty"`
 }
 
 // ErrorUsersResp answers the Actions that report failed users in ErrorUsers.
@@ -123,7 +123,7 @@ type KickoutGroupUserReq struct {
 	FromUserID   string   `json:"FromUserId"`
 	GroupID      string   `json:"GroupId"`
 	UserID       []string `json:"UserId"`
-	CustomReason string   `json:"CustomReason"`
+	CustomReason string   `json:"CustomReason,omitempty"`
 }
 
 // KickoutGroupUserResp is KickoutGroupUser's answer.

@@ -242,8 +242,8 @@ func run(ctx context.Context, o options) error {
 				row.batch = float64(w1-w0) / float64(b1-b0)
 			}
 		}
-		logf("%-28s max %8.0f/s  p50 %v p99 %v  errors %d %s", ep.name, row.max.throughput,
-			row.max.p50.Round(time.Microsecond), row.max.p99.Round(time.Microsecond), row.max.errors, row.max.firstError)
+		logf("%-28s max %8.0f/s  p50 %v p99 %v  errors %d %s%s", ep.name, row.max.throughput,
+			row.max.p50.Round(time.Microsecond), row.max.p99.Round(time.Microsecond), row.max.errors, row.max.firstError, batchNote(row.batch))
 		if ep.read {
 			ceil.cur.Store(c)
 			warm(ceilBase, ep, 50)
@@ -410,4 +410,11 @@ func shellCommand(args []string) string {
 		out[i] = a
 	}
 	return strings.Join(out, " ")
+}
+
+func batchNote(b float64) string {
+	if b == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.1f writes per commit)", b)
 }

@@ -34,6 +34,9 @@ type Config struct {
 	// OpenIMUserQPS limits each user's OpenIM requests per second (app
 	// admins excepted); 0 = no limit, as in OpenIM.
 	OpenIMUserQPS float64
+	// PprofAddr, when set, serves net/http/pprof on this separate address
+	// (keep it private: localhost or an admin network).
+	PprofAddr string
 
 	// Scale-out (see scale.go). DB is a postgres:// URL; empty: embedded
 	// SQLite under DataDir. Redis is a redis:// URL of the state the nodes
@@ -69,6 +72,8 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	fs.StringVar(&zimGroupQPS, "zim-group-qps", env("GROUPD_ZIM_GROUP_QPS", "1"), "ZIM requests per second per group for the group-limited Actions; 0 = no limit (GROUPD_ZIM_GROUP_QPS)")
 	var maxInflight, userQPS string
 	fs.StringVar(&maxInflight, "max-inflight", env("GROUPD_MAX_INFLIGHT", "1024"), "requests served at once; more answer busy (HTTP 503); 0 = no cap (GROUPD_MAX_INFLIGHT)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("GROUPD_PPROF_ADDR", ""), "serve net/http/pprof on this separate admin address, e.g. localhost:6060; empty = off (GROUPD_PPROF_ADDR)")
+	fs.Bool("version", false, "print the version and exit")
 	fs.StringVar(&userQPS, "openim-user-qps", env("GROUPD_OPENIM_USER_QPS", "0"), "OpenIM requests per second per user, app admins excepted; 0 = no limit (GROUPD_OPENIM_USER_QPS)")
 	fs.StringVar(&c.DB, "db", env("GROUPD_DB", ""), "PostgreSQL URL (postgres://user:password@host:5432/db); empty: embedded SQLite under --data (GROUPD_DB)")
 	fs.StringVar(&c.Redis, "redis", env("GROUPD_REDIS", ""), "Redis URL (redis://host:6379/0) of the state several nodes share: cache, rate limits, nonces, token revocations; empty: none (GROUPD_REDIS)")

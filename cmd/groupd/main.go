@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/metrics"
 	"github.com/groupd/groupd/openim"
 	"github.com/groupd/groupd/redisx"
 	"github.com/groupd/groupd/zim"
@@ -42,6 +43,10 @@ func main() {
 // run serves until ctx ends, then drains requests and closes the store.
 // "groupd backup …" and "groupd restore …" run those commands instead.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if wantsVersion(args) { // devx.go
+		fmt.Fprintln(stdout(stderr), "groupd", Version())
+		return nil
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "backup":
@@ -90,6 +95,9 @@ type Main struct {
 
 	// wrapStore, when set (by tests), wraps the store the service uses.
 	wrapStore func(domain.Store) domain.Store
+
+	metrics *metrics.Metrics // devx.go: /metrics, request and store metrics
+	pprof   *http.Server     // devx.go: --pprof-addr, nil when off
 }
 
 // NewMain returns a Main for cfg that logs to stderr.
@@ -137,6 +145,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.wrapStore != nil {
 		store = m.wrapStore(store)
 	}
+	m.metrics = metrics.New()
+	store = m.metrics.InstrumentStore(store)
 	svc := domain.NewService(store, domain.Options{Now: m.Now})
 	openimHandler := openim.NewHandler(svc, openim.Config{
 		Secret: secret, AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
@@ -163,6 +173,10 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		io.WriteString(w, "ok\n")
 	})
+	m.mountDevX(mux) // devx.go: /openapi.json, /metrics, /admin/
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -170,7 +184,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.server = &http.Server{
-		Handler:           limitInflight(mux, c.MaxInflight, m.Logger),
+		Handler:           m.metrics.Middleware(limitInflight(mux, c.MaxInflight, m.Logger)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -178,8 +192,9 @@ func (m *Main) Open(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	srv := m.server // Close sets m.server to nil, maybe before this goroutine runs
 	go func() {
-		if err := m.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			m.serveErr <- err
 		}
 	}()
@@ -207,6 +222,7 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	errs = append(errs, m.closePprof())
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))

@@ -156,12 +156,11 @@ func (t *txnHandle) exec(ctx context.Context, q string, args ...any) (sql.Result
 
 func (t *txnHandle) snapshot(ctx context.Context, f func(h handle) error) error { return f(t) }
 
-// control runs a savepoint statement; unlike exec it ignores ctx.
+// control runs a savepoint statement (prepared once); unlike exec it
+// ignores ctx.
 func (t *txnHandle) control(q string) error {
 	if !t.live {
 		return errTxDone
 	}
-	_, err := t.w.conn.ExecContext(context.Background(), q)
-	t.w.note(err)
-	return err
+	return t.w.execTxStmt(context.Background(), q)
 }

@@ -83,7 +83,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		"_synchronous":  {"FULL"},
 		"_foreign_keys": {"1"},
 		"_busy_timeout": {fmt.Sprint(busy)},
-		"_cache_size":   {"-16000"}, // KiB
+		// The writer touches index pages all over the file (random group
+		// and user IDs): a larger cache keeps them between transactions.
+		"_cache_size": {"-65536"}, // KiB
 	}))
 	if err != nil {
 		return nil, err
@@ -141,7 +143,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 // setupWriterConn sets what the DSN cannot: after a large transaction the
 // WAL file is truncated back to 64 MiB at the next checkpoint.
 func setupWriterConn(ctx context.Context, conn *sql.Conn) error {
-	_, err := conn.ExecContext(ctx, `PRAGMA journal_size_limit = 67108864`)
+	_, err := conn.ExecContext(ctx, `PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY`)
 	return err
 }
 

@@ -1,0 +1,273 @@
+package domain_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/store/sqlite"
+)
+
+// The list cache serves deep pages; these tests prove each answer equals
+// the uncached one right after every kind of write that changes a list.
+
+const (
+	lcGroup   = "big"
+	lcUser    = "hot"
+	lcMembers = domain.ListCacheMinOffset + 100
+)
+
+func lcUserID(i int) string { return fmt.Sprintf("u%05d", i) }
+
+// lcSetup seeds a group of lcMembers members and a user in lcMembers
+// groups, and returns a cached and an uncached service over one store.
+func lcSetup(t *testing.T) (cached, plain *domain.Service) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "groupd.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	err = db.Write(ctx, func(tx domain.Tx) error {
+		users := []domain.User{{UserID: lcUser, Nickname: "Hot"}}
+		for i := range lcMembers + 50 {
+			users = append(users, domain.User{UserID: lcUserID(i), Nickname: "n" + lcUserID(i)})
+		}
+		if err := tx.InsertUsers(ctx, users); err != nil {
+			return err
+		}
+		if err := tx.InsertGroup(ctx, domain.Group{GroupID: lcGroup, OwnerUserID: lcUserID(0), GroupType: domain.GroupTypeWorking}); err != nil {
+			return err
+		}
+		ms := []domain.Member{{GroupID: lcGroup, UserID: lcUserID(0), RoleLevel: domain.RoleOwner}}
+		for i := 1; i < lcMembers; i++ {
+			ms = append(ms, domain.Member{GroupID: lcGroup, UserID: lcUserID(i), RoleLevel: domain.RoleMember})
+		}
+		if err := tx.InsertMembers(ctx, ms); err != nil {
+			return err
+		}
+		for i := range lcMembers {
+			gid := fmt.Sprintf("g%05d", i)
+			if err := tx.InsertGroup(ctx, domain.Group{GroupID: gid, OwnerUserID: lcUserID(1), GroupType: domain.GroupTypeWorking}); err != nil {
+				return err
+			}
+			if err := tx.InsertMembers(ctx, []domain.Member{
+				{GroupID: gid, UserID: lcUserID(1), RoleLevel: domain.RoleOwner},
+				{GroupID: gid, UserID: lcUser, RoleLevel: domain.RoleMember},
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return domain.NewService(db, domain.Options{}), domain.NewService(db, domain.Options{ListCacheIDs: -1})
+}
+
+var owner = domain.Actor{UserID: lcUserID(0)}
+
+// sameMemberPages checks deep pages of the big group agree between the
+// services.
+func sameMemberPages(t *testing.T, step string, cached, plain *domain.Service) {
+	t.Helper()
+	ctx := context.Background()
+	for _, off := range []int{domain.ListCacheMinOffset - 20, domain.ListCacheMinOffset, lcMembers - 10} {
+		q := domain.MemberQuery{GroupID: lcGroup, Page: domain.Page{Offset: off, Limit: 20}}
+		got, gotTotal, err := cached.ListMembers(ctx, owner, q)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		want, wantTotal, err := plain.ListMembers(ctx, owner, q)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if gotTotal != wantTotal || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s, offset %d: cached page (total %d) %v\nwant (total %d) %v", step, off, gotTotal, ids(got), wantTotal, ids(want))
+		}
+	}
+}
+
+func ids(ms []domain.Member) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.UserID
+	}
+	return out
+}
+
+func TestListCacheMemberPagesFreshAfterEveryWrite(t *testing.T) {
+	cached, plain := lcSetup(t)
+	ctx := context.Background()
+	sameMemberPages(t, "start", cached, plain)
+	sameMemberPages(t, "cached", cached, plain)
+
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"invite", func() error {
+			_, err := cached.InviteMembers(ctx, owner, domain.InviteInput{GroupID: lcGroup, UserIDs: []string{lcUserID(lcMembers + 1)}})
+			return err
+		}},
+		{"kick one before the page", func() error {
+			_, err := cached.KickMembers(ctx, owner, lcGroup, []string{lcUserID(5)}, "", false)
+			return err
+		}},
+		{"quit", func() error { return cached.QuitGroup(ctx, domain.Actor{UserID: lcUserID(7)}, lcGroup, "") }},
+		{"promote a member to admin (moves to the front)", func() error {
+			role := domain.RoleAdmin
+			return cached.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 3), RoleLevel: &role}})
+		}},
+		{"demote", func() error {
+			role := domain.RoleMember
+			return cached.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 3), RoleLevel: &role}})
+		}},
+		{"transfer ownership", func() error {
+			return cached.TransferOwner(ctx, owner, lcGroup, "", lcUserID(lcMembers-1))
+		}},
+		{"nickname change on the page", func() error {
+			nick := "renamed"
+			return cached.SetMemberInfo(ctx, domain.Actor{UserID: lcUserID(lcMembers - 2)},
+				[]domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 2), Nickname: &nick}})
+		}},
+		{"mute on the page", func() error {
+			_, err := cached.MuteMembers(ctx, domain.Actor{Admin: true}, lcGroup, []string{lcUserID(lcMembers - 4)}, cached.NowMillis()+60_000, false)
+			return err
+		}},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		// The very next read, through the cache, sees the write.
+		sameMemberPages(t, s.name, cached, plain)
+	}
+}
+
+func TestListCacheJoinedPagesFreshAfterEveryWrite(t *testing.T) {
+	cached, plain := lcSetup(t)
+	ctx := context.Background()
+	hot := domain.Actor{UserID: lcUser}
+	same := func(step string) {
+		t.Helper()
+		for _, off := range []int{domain.ListCacheMinOffset, lcMembers - 10} {
+			p := domain.Page{Offset: off, Limit: 20}
+			got, gotTotal, err := cached.JoinedGroups(ctx, hot, lcUser, p)
+			if err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+			want, wantTotal, err := plain.JoinedGroups(ctx, hot, lcUser, p)
+			if err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+			if gotTotal != wantTotal || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, offset %d: cached (total %d) %d groups, want (total %d) %d", step, off, gotTotal, len(got), wantTotal, len(want))
+			}
+		}
+	}
+	same("start")
+	same("cached")
+	if err := cached.QuitGroup(ctx, hot, "g00003", ""); err != nil {
+		t.Fatal(err)
+	}
+	same("quit a group before the page")
+	if _, err := cached.InviteMembers(ctx, domain.Actor{UserID: lcUserID(0)}, domain.InviteInput{GroupID: lcGroup, UserIDs: []string{lcUser}}); err != nil {
+		t.Fatal(err)
+	}
+	same("joined one more")
+	if _, err := cached.KickMembers(ctx, domain.Actor{UserID: lcUserID(1)}, fmt.Sprintf("g%05d", lcMembers-5), []string{lcUser}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	same("kicked from one on the page")
+	if err := cached.DismissGroup(ctx, domain.Actor{UserID: lcUserID(1)}, fmt.Sprintf("g%05d", lcMembers-8), true); err != nil {
+		t.Fatal(err)
+	}
+	same("group dismissed with its members")
+}
+
+// TestListCacheConcurrentReadsSeeAcknowledgedWrites reads deep pages while
+// members join: every read counts at least the joins acknowledged before
+// it started.
+func TestListCacheConcurrentReadsSeeAcknowledgedWrites(t *testing.T) {
+	cached, _ := lcSetup(t)
+	ctx := context.Background()
+	var acked atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for r := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				before := acked.Load()
+				_, total, err := cached.ListMembers(ctx, owner, domain.MemberQuery{GroupID: lcGroup,
+					Page: domain.Page{Offset: domain.ListCacheMinOffset + r, Limit: 10}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if total < lcMembers+before {
+					t.Errorf("total %d after %d acknowledged joins", total, before)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 40 {
+		if _, err := cached.InviteMembers(ctx, owner, domain.InviteInput{GroupID: lcGroup, UserIDs: []string{lcUserID(lcMembers + i)}}); err != nil {
+			t.Fatal(err)
+		}
+		acked.Add(1)
+	}
+	close(done)
+	wg.Wait()
+}
+
+// countingStore counts list builds; it hides the store's optional
+// VersionStateReader, so the cache reads versions with VersionLog.
+type countingStore struct {
+	domain.Store
+	builds atomic.Int64
+}
+
+func (c *countingStore) MemberUserIDs(ctx context.Context, groupID string) ([]string, error) {
+	c.builds.Add(1)
+	return c.Store.MemberUserIDs(ctx, groupID)
+}
+
+func TestListCacheReusesListUntilVersionMoves(t *testing.T) {
+	cached, plain := lcSetup(t)
+	cs := &countingStore{Store: cached.Store()}
+	svc := domain.NewService(cs, domain.Options{})
+	ctx := context.Background()
+	read := func() {
+		t.Helper()
+		for range 3 {
+			sameMemberPages(t, "counting", svc, plain)
+		}
+	}
+	read()
+	if n := cs.builds.Load(); n != 1 {
+		t.Fatalf("%d list builds for reads at one version, want 1", n)
+	}
+	if _, err := svc.InviteMembers(ctx, owner, domain.InviteInput{GroupID: lcGroup, UserIDs: []string{lcUserID(lcMembers + 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	read()
+	if n := cs.builds.Load(); n != 2 {
+		t.Fatalf("%d list builds after one write, want 2", n)
+	}
+}
