@@ -169,7 +169,8 @@ var leakMarkers = []string{"sqlite", "sql:", "SQL", "panic", "runtime error", "g
 func (w *fuzzWorld) serveOnce(t *testing.T, path string, headers map[string]string, body []byte) {
 	t.Helper()
 	before := w.store.mutations.Load()
-	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.URL.Path = path // any bytes a client may send, spaces included
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}

@@ -122,6 +122,13 @@ func asAPIError(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	if domain.ErrorKind(err) == domain.KindUnavailable {
+		// A backing service (database, Redis) is down: 500 with a
+		// detail that says so, so clients know to retry.
+		e := errorf(codeInternal, "service temporarily unavailable, please retry (%s)", domain.ErrorMessage(err))
+		e.cause = err
+		return e
+	}
 	code, ok := kindCodes[domain.ErrorKind(err)]
 	if !ok || code == codeInternal {
 		e := errorf(codeInternal, "")

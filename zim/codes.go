@@ -104,7 +104,10 @@ var detailCodes = []struct {
 func codeOf(action string, err error) (int, string) {
 	kind := domain.ErrorKind(err)
 	msg := domain.ErrorMessage(err)
-	if kind == domain.KindInternal || kind == domain.KindUnavailable {
+	if kind == domain.KindUnavailable {
+		return CodeServerError, "service temporarily unavailable, please retry (" + msg + ")"
+	}
+	if kind == domain.KindInternal {
 		return CodeServerError, "server error, please retry"
 	}
 	for _, d := range detailCodes {

@@ -147,8 +147,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		}
 		words = append(words, args[0])
 		args = args[1:]
-		if len(words) == 2 || words[0] == "version" || words[0] == "help" ||
-			words[0] == "import" && len(words) == 2 {
+		if len(words) == 2 || words[0] == "version" || words[0] == "help" {
 			break
 		}
 	}

@@ -41,6 +41,7 @@ type options struct {
 	inProcess  bool
 	cpuProfile string
 	pageSize   int
+	seedBatch  int
 }
 
 func main() {
@@ -60,7 +61,8 @@ func main() {
 	fs.StringVar(&o.outDir, "out", "bench/results", "directory of the Markdown report (empty: no report)")
 	fs.StringVar(&o.groupdBin, "groupd", "", "groupd binary to run (default: go build ./cmd/groupd)")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "serve groupd's handlers in this process (for --cpuprofile; RSS and start-up are then not groupd's alone)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with --inprocess: write a CPU profile of the attacks to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (seeding, load generation, and the server with --inprocess) to this file")
+	fs.IntVar(&o.seedBatch, "seed-batch", 5000, "memberships per seeding transaction")
 	fs.IntVar(&o.pageSize, "page", 20, "showNumber of the paged list endpoints")
 	fs.Parse(os.Args[1:])
 	if err := run(ctx, o); err != nil {
@@ -81,8 +83,15 @@ func openStore(ctx context.Context, o options) (domain.Store, error) {
 }
 
 func run(ctx context.Context, o options) error {
-	if o.cpuProfile != "" && !o.inProcess {
-		return errors.New("--cpuprofile needs --inprocess")
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	rep := &report{opts: o, started: time.Now(), loadBefore: loadAvg(), command: shellCommand(os.Args)}
 	backend := "sqlite"
@@ -94,6 +103,7 @@ func run(ctx context.Context, o options) error {
 	// 1. The dataset.
 	d := newDataset(o.scale)
 	d.Versions = o.versions
+	d.batch = max(1, o.seedBatch)
 	if o.reseed {
 		if o.dbURL != "" {
 			return errors.New("--reseed with --db: drop and recreate the database yourself")
@@ -201,17 +211,6 @@ func run(ctx context.Context, o options) error {
 	}
 	defer ceil.srv.Close()
 	ceilBase := "http://" + ceil.addr
-
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
-	}
 
 	// 3. The attacks.
 	for _, ep := range eps {

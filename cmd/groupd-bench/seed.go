@@ -25,6 +25,7 @@ type dataset struct {
 	HotGroups   int     `json:"hotGroups"`  // groups the hot user is in
 	BigMembers  int     `json:"bigMembers"` // members of the big group
 	Versions    bool    `json:"versions"`   // version logs seeded too
+	batch       int     // memberships per transaction
 
 	// Timings of the seeding run that made the data.
 	UsersSeconds       float64 `json:"usersSeconds"`
@@ -179,7 +180,7 @@ func seed(ctx context.Context, store domain.Store, d *dataset, logf func(string,
 		joined = make([][]int32, d.Users)
 	}
 	start = time.Now()
-	const memberBatch = 50_000
+	memberBatch := d.batch
 	pick := make(map[int]bool, 64)
 	var groups []domain.Group
 	var members [][]domain.Member
