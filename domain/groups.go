@@ -278,7 +278,11 @@ func (s *Service) JoinedGroups(ctx context.Context, a Actor, userID string, page
 	if err != nil {
 		return nil, 0, err
 	}
-	if !cached {
+	if pager, ok := s.store.(JoinedIDPager); ok && !cached {
+		if ids, total, err = pager.JoinedGroupIDPage(ctx, userID, page); err != nil {
+			return nil, 0, storeErr(err, "list joined groups")
+		}
+	} else if !cached {
 		ms, n, err := s.store.ListJoined(ctx, userID, page)
 		if err != nil {
 			return nil, 0, storeErr(err, "list joined groups")

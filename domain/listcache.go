@@ -248,3 +248,10 @@ func (s *Service) joinedPageFromCache(ctx context.Context, userID string, p Page
 	}
 	return pageOf(ids, p), int64(len(ids)), true, nil
 }
+
+// JoinedIDPager is an optional Store capability: one page of a user's
+// joined group IDs in join order, and their total, read from an index
+// alone. Without it JoinedGroups reads the page's memberships.
+type JoinedIDPager interface {
+	JoinedGroupIDPage(ctx context.Context, userID string, page Page) (groupIDs []string, total int64, err error)
+}

@@ -46,6 +46,7 @@ type tokens struct {
 	ttl     time.Duration
 	now     func() time.Time
 	revoker TokenRevoker
+	seen    verifiedTokens // tokens verified before (see tokencache.go)
 }
 
 // signingKey derives the HMAC key from the secret, so the secret itself is
@@ -76,6 +77,9 @@ func (t *tokens) issue(ctx context.Context, userID string, platformID int) (stri
 
 // verify checks a token and answers OpenIM's token errors (1501–1507).
 func (t *tokens) verify(ctx context.Context, raw string) (*Claims, error) {
+	if c, ok := t.seen.get(raw, t.now()); ok {
+		return t.checkGeneration(ctx, c)
+	}
 	var c Claims
 	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return t.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -98,6 +102,13 @@ func (t *tokens) verify(ctx context.Context, raw string) (*Claims, error) {
 	if c.UserID == "" {
 		return nil, errorf(codeTokenUnknown, "token names no user")
 	}
+	t.seen.put(raw, &c)
+	return t.checkGeneration(ctx, &c)
+}
+
+// checkGeneration refuses a token of a generation force_logout ended (or
+// one this server never issued).
+func (t *tokens) checkGeneration(ctx context.Context, c *Claims) (*Claims, error) {
 	gen, err := t.revoker.Generation(ctx, c.UserID, c.PlatformID)
 	if err != nil {
 		return nil, fmt.Errorf("read token generation: %w", err)
@@ -108,7 +119,7 @@ func (t *tokens) verify(ctx context.Context, raw string) (*Claims, error) {
 	if c.Gen > gen {
 		return nil, errorf(codeTokenNotExist, "token was not issued by this server")
 	}
-	return &c, nil
+	return c, nil
 }
 
 func revokeKey(userID string, platformID int) string {

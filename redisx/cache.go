@@ -90,20 +90,44 @@ func (b *CacheBackend) Fill(ctx context.Context, keys []string, entries [][]byte
 	return b.c.end(err)
 }
 
-// Bump implements storecache.Backend in one pipeline.
-func (b *CacheBackend) Bump(ctx context.Context, gens []string) error {
+// Mark implements storecache.Backend in one pipeline.
+func (b *CacheBackend) Mark(ctx context.Context, gens []string, marker string) error {
 	if err := b.c.begin(); err != nil {
 		return err
 	}
 	_, err := b.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, g := range gens {
-			p.Set(ctx, b.ns+g, storecache.NewToken(), b.genTTL)
+			p.Set(ctx, b.ns+g, marker, storecache.MarkerTTL)
 		}
 		return nil
 	})
 	return b.c.end(err)
 }
 
-// Check implements storecache.Backend: a PING, or an immediate failure
-// while the circuit is open.
-func (b *CacheBackend) Check(ctx context.Context) error { return b.c.Ping(ctx) }
+// bump sets each KEYS[i] to ARGV[i] (lifetime ARGV[#ARGV] ms) unless it
+// holds a marker ("p…") other than ARGV[#ARGV-1].
+var bump = redis.NewScript(`
+local ttl = ARGV[#ARGV]
+local mine = ARGV[#ARGV-1]
+for i = 1, #KEYS do
+  local cur = redis.call('GET', KEYS[i])
+  if not (cur and string.sub(cur, 1, 1) == 'p' and cur ~= mine) then
+    redis.call('SET', KEYS[i], ARGV[i], 'PX', ttl)
+  end
+end
+return 0`)
+
+// Bump implements storecache.Backend in one script call.
+func (b *CacheBackend) Bump(ctx context.Context, gens []string, marker string) error {
+	if err := b.c.begin(); err != nil {
+		return err
+	}
+	keys := make([]string, len(gens))
+	args := make([]any, 0, len(gens)+2)
+	for i, g := range gens {
+		keys[i] = b.ns + g
+		args = append(args, storecache.NewToken())
+	}
+	args = append(args, marker, b.genTTL.Milliseconds())
+	return b.c.end(bump.Run(ctx, b.c.rdb, keys, args...).Err())
+}

@@ -370,3 +370,42 @@ func TestLimiterNoncesRedisDown(t *testing.T) {
 	p.Start()
 	waitFor(t, 10*time.Second, func() bool { ok, err := lim.Allow(ctx, "k"); return err == nil && ok })
 }
+
+// Markers: a write's bump replaces its own marker, never another writer's;
+// a key with a marker is never claimed over.
+func TestCacheBackendMarkers(t *testing.T) {
+	b := OpenTest(t, Options{}).NewCacheBackend()
+	ctx := ctxT(t)
+	p := []storecache.Pair{{Key: "g:x", Gen: "G:g:x"}}
+	tokenOf := func() string {
+		t.Helper()
+		_, toks, err := b.Lookup(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return toks[0]
+	}
+	first := tokenOf()
+	if first == "" || storecache.IsMarker(first) || tokenOf() != first {
+		t.Fatalf("claimed token %q not stable", first)
+	}
+	m1, m2 := storecache.NewMarker(), storecache.NewMarker()
+	if err := b.Mark(ctx, []string{"G:g:x"}, m1); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Mark(ctx, []string{"G:g:x"}, m2); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Bump(ctx, []string{"G:g:x"}, m1); err != nil {
+		t.Fatal(err)
+	}
+	if got := tokenOf(); got != m2 {
+		t.Fatalf("after the first writer's bump: %q, want the second writer's marker", got)
+	}
+	if err := b.Bump(ctx, []string{"G:g:x"}, m2); err != nil {
+		t.Fatal(err)
+	}
+	if got := tokenOf(); storecache.IsMarker(got) || got == first {
+		t.Fatalf("after the second writer's bump: %q, want a fresh token", got)
+	}
+}

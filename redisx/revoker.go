@@ -19,28 +19,29 @@ type TokenGenerations interface {
 }
 
 // DefaultRevokerTTL is how long a cached token generation lives.
-const DefaultRevokerTTL = time.Minute
+const DefaultRevokerTTL = 10 * time.Minute
 
 // Revoker is a cache in Redis in front of the durable token generations,
 // so that checking a token (every OpenIM request) is one Redis GET and
 // touches the database only on a miss. It implements openim.TokenRevoker.
 //
-// Correctness across nodes: generations only grow, and every write of the
-// cached value is "set if greater" (a Lua script), so a node that read an
-// older generation from the database just before a logout committed cannot
-// overwrite the newer one. Revoke commits to the database first, then
-// raises the cached value before answering, so a token kicked on node A is
-// refused by node B as soon as A has answered. If Redis loses the key, the
-// next check reads the database. If Redis is down, checks read the database
-// and Revoke fails fast (nothing is written). If Redis fails between the
-// commit and the cache update, Revoke waits until every cached value that
-// could be older has expired (the TTL) before answering.
+// Correctness across nodes: Revoke first sets the cached value to a
+// pending marker (while it is there, checks read the database and cache
+// nothing), then commits the new generation to the database, then caches
+// it, all before answering: a token kicked on node A is refused by node B
+// as soon as A has answered, and from the commit on. Generations only
+// grow and every fill is "set if greater, and not over a marker" (a Lua
+// script), so a node that read an older generation just before a logout
+// committed cannot overwrite the newer one. If Redis loses the key, the
+// next check reads the database. If Redis is down, checks read the
+// database and Revoke fails fast with nothing changed. If Redis fails
+// after the commit, the marker stays until it expires (markerTTL) and
+// checks read the database meanwhile.
 type Revoker struct {
 	c       *Client
 	durable TokenGenerations
 	ttl     time.Duration
 	ns      string
-	sleep   func(time.Duration)
 }
 
 // NewRevoker returns a Revoker over durable whose cached values live for
@@ -49,14 +50,26 @@ func (c *Client) NewRevoker(durable TokenGenerations, ttl time.Duration) *Revoke
 	if ttl <= 0 {
 		ttl = DefaultRevokerTTL
 	}
-	return &Revoker{c: c, durable: durable, ttl: ttl, ns: c.key("tokgen") + ":", sleep: time.Sleep}
+	return &Revoker{c: c, durable: durable, ttl: ttl, ns: c.key("tokgen") + ":"}
 }
 
-// setMax sets KEYS[1] to ARGV[1] with a lifetime of ARGV[2] ms unless it
-// already holds a greater or equal number.
-var setMax = redis.NewScript(`
+// revokeMarker is the pending marker of a revocation in flight.
+const revokeMarker = "pending"
+
+// markerTTL bounds the life of a marker whose revocation could not replace it.
+const markerTTL = 5 * time.Minute
+
+// fillGen sets KEYS[1] to the generation ARGV[1] with a lifetime of
+// ARGV[2] ms unless it holds a marker or a greater or equal generation;
+// with ARGV[3] = "final" it also replaces a marker (the revocation that
+// set it is done).
+var fillGen = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+if cur then
+  local n = tonumber(cur)
+  if n == nil and ARGV[3] ~= 'final' then return 0 end
+  if n ~= nil and n >= tonumber(ARGV[1]) then return 0 end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`)
 
@@ -83,18 +96,23 @@ func (r *Revoker) Generation(ctx context.Context, userID string, platformID int)
 	if err != nil || !cacheOK {
 		return g, err
 	}
-	// A value read from the database is cached only while it is fresh
-	// enough: it must expire by (read time + ttl), the bound Revoke relies
-	// on when it cannot update the cache.
-	if left := r.ttl - time.Since(start); left > r.ttl/2 {
-		r.c.end(setMax.Run(ctx, r.c.rdb, []string{key}, g, left.Milliseconds()).Err())
+	// A read that took long is not cached: its fill must land while the
+	// value of any revocation that committed after it began is still
+	// there (it lives ttl), or it could bring back an older generation.
+	if time.Since(start) < r.ttl/2 {
+		r.c.end(fillGen.Run(ctx, r.c.rdb, []string{key}, g, r.ttl.Milliseconds(), "").Err())
 	}
 	return g, nil
 }
 
 // Revoke implements openim.TokenRevoker.
 func (r *Revoker) Revoke(ctx context.Context, userID string, platformID int) error {
-	if err := r.c.Ping(ctx); err != nil {
+	key := r.key(userID, platformID)
+	err := r.c.begin()
+	if err == nil {
+		err = r.c.end(r.c.rdb.Set(ctx, key, revokeMarker, markerTTL).Err())
+	}
+	if err != nil {
 		return fmt.Errorf("force logout refused, nothing changed: %w", err)
 	}
 	if err := r.durable.Revoke(ctx, userID, platformID); err != nil {
@@ -104,14 +122,12 @@ func (r *Revoker) Revoke(ctx context.Context, userID string, platformID int) err
 	g, err := r.durable.Generation(ctx, userID, platformID)
 	if err == nil {
 		if err = r.c.begin(); err == nil {
-			err = r.c.end(setMax.Run(ctx, r.c.rdb, []string{r.key(userID, platformID)}, g, r.ttl.Milliseconds()).Err())
+			err = r.c.end(fillGen.Run(ctx, r.c.rdb, []string{key}, g, r.ttl.Milliseconds(), "final").Err())
 		}
 	}
 	if err != nil {
-		wait := r.ttl + time.Second
-		r.c.log.Error("token revocation saved but the cache could not be updated; waiting for cached generations to expire before answering",
-			"userID", userID, "platformID", platformID, "wait", wait.String(), "err", err)
-		r.sleep(wait)
+		r.c.log.Warn("token revocation saved; its cache entry stays a marker until it expires, checks read the database meanwhile",
+			"userID", userID, "platformID", platformID, "markerTTL", markerTTL.String(), "err", err)
 	}
 	return nil
 }

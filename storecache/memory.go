@@ -73,19 +73,31 @@ func (m *Memory) Fill(_ context.Context, keys []string, entries [][]byte, ttl ti
 	return nil
 }
 
-// Bump implements Backend.
-func (m *Memory) Bump(_ context.Context, gens []string) error {
+// Mark implements Backend. Markers do not expire in memory: the Bump after
+// every Write, which cannot fail here, replaces them.
+func (m *Memory) Mark(_ context.Context, gens []string, marker string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, g := range gens {
+		m.shrinkTokens()
+		m.tokens[g] = marker
+	}
+	return nil
+}
+
+// Bump implements Backend.
+func (m *Memory) Bump(_ context.Context, gens []string, marker string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, g := range gens {
+		if cur, ok := m.tokens[g]; ok && IsMarker(cur) && cur != marker {
+			continue // another writer's, in flight
+		}
 		m.shrinkTokens()
 		m.tokens[g] = NewToken()
 	}
 	return nil
 }
-
-// Check implements Backend: memory is always there.
-func (m *Memory) Check(context.Context) error { return nil }
 
 // shrinkEntries drops expired entries, then any, until a quarter is free.
 func (m *Memory) shrinkEntries() {
@@ -104,15 +116,18 @@ func (m *Memory) shrinkEntries() {
 }
 
 // shrinkTokens makes room for one token by forgetting a quarter of them
-// when full. Forgetting a token invalidates the entries tagged with it.
+// when full (never a marker). Forgetting a token invalidates the entries
+// tagged with it.
 func (m *Memory) shrinkTokens() {
 	if len(m.tokens) < m.max {
 		return
 	}
-	for k := range m.tokens {
+	for k, tok := range m.tokens {
 		if len(m.tokens) <= m.max*3/4 {
 			break
 		}
-		delete(m.tokens, k)
+		if !IsMarker(tok) { // a write in flight keeps its marker
+			delete(m.tokens, k)
+		}
 	}
 }

@@ -3,32 +3,44 @@
 // list, a user's joined-group ID list) from a Backend shared by every node
 // (Redis, see redisx.CacheBackend) or, for a single node, from memory.
 //
-// # Correctness: generation tokens
+// # Correctness: generation tokens with write markers
 //
-// A cached read never answers older than a write acknowledged anywhere.
-// Each entity (a group, a user) has a generation key holding a random
-// token; every cache entry derived from it carries the token that was
-// current when its database read began. A read accepts an entry only if its
-// token equals the entity's current token (a missing token never matches).
-// On a miss it makes sure a token exists (creating one if not), reads the
-// database, and stores the result tagged with that token. A Write records
-// the entities its transaction touched and, after the commit and before it
-// returns (so before the client is answered), gives each a fresh token.
+// A cached read is never older than the database was when the read began:
+// in particular never older than a write acknowledged on any node, and
+// never older than a version (data_seq, sync version) the caller read from
+// the database just before, so version-paired answers stay consistent.
 //
-// Why this holds under races: an entry tagged T was read from the database
-// after T became current. If a write committed before T became current, the
-// entry shows it. If not, the write's bump (after its commit) replaced T,
-// and from then on no entry tagged T is accepted. Losing any key (eviction,
-// restart, failover to an empty replica) only causes misses.
+// Each entity (a group, a user) has a generation key holding a token; every
+// entry derived from it carries the token that was current when its
+// database read began, and a read accepts an entry only if its token is
+// still the current one (a missing token never matches). On a miss the
+// reader makes sure a token exists (creating one), reads the database, and
+// stores the result tagged with that token.
+//
+// A Write records the entities its transaction touches. At the end of the
+// transaction, before the commit, it sets their generation keys to a
+// pending marker of its own; while a key holds a marker, reads of that
+// entity go to the database and fill nothing. After the commit (before
+// Write returns, so before the client is answered) it replaces its markers
+// with fresh tokens, leaving alone a marker another writer set since.
+//
+// Why this holds: from the moment a transaction commits, the entity's key
+// holds its marker, another writer's marker, or a token set after the
+// commit, so no entry filled from an older read matches any more; and an
+// entry filled under a post-commit token was read after the commit.
+// Losing keys (eviction, restart, an empty replica) causes misses; only a
+// marker lost in the instant between a transaction's mark and its commit
+// reopens the window between that commit and its acknowledgment.
 //
 // # When the backend fails
 //
-// Reads bypass the cache and go to the database. Writes check the backend
-// first and fail fast with domain.ErrUnavailable while it is down, so
-// nothing is written that could leave a stale entry behind. If the backend
-// fails between a write's commit and its bump, the write waits until every
-// entry that could be stale has expired (entries live at most TTL from the
-// start of the read that filled them) before it returns.
+// Reads bypass the cache and go to the database. A write that touches a
+// cached entity cannot mark it, so its transaction is rolled back and it
+// fails fast with domain.ErrUnavailable: nothing is written. Writes that
+// touch no cached entity (users, requests, attributes) go on. If the
+// backend fails after the commit, the markers stay and expire by
+// themselves (MarkerTTL): until then reads of those entities go to the
+// database, which is slower but never stale.
 package storecache
 
 import (
@@ -38,54 +50,59 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/groupd/groupd/domain"
 )
 
-// Backend holds cache entries and generation tokens. Keys and entries may
-// vanish at any time; the cache stays correct.
+// Backend holds cache entries, generation tokens and pending markers. Keys
+// and entries may vanish at any time; the cache stays correct.
 type Backend interface {
 	// Lookup returns, for each pair, the entry stored under Key (nil when
-	// none) and the token under Gen, first setting Gen to a fresh token
-	// when it has none. One round trip.
+	// none) and the token or marker under Gen, first setting Gen to a
+	// fresh token when it has neither. One round trip.
 	Lookup(ctx context.Context, pairs []Pair) (entries [][]byte, tokens []string, err error)
 	// Fill stores each entry under its key for ttl.
 	Fill(ctx context.Context, keys []string, entries [][]byte, ttl time.Duration) error
-	// Bump sets each generation key to a fresh token.
-	Bump(ctx context.Context, gens []string) error
-	// Check reports whether the backend can be reached; writes are refused
-	// while it cannot.
-	Check(ctx context.Context) error
+	// Mark sets each generation key to marker (see IsMarker), to expire
+	// after MarkerTTL.
+	Mark(ctx context.Context, gens []string, marker string) error
+	// Bump sets each generation key to a fresh token, except keys that
+	// hold a marker other than marker.
+	Bump(ctx context.Context, gens []string, marker string) error
 }
+
+// MarkerTTL bounds the life of a pending marker whose writer could not
+// replace it after its commit.
+const MarkerTTL = 5 * time.Minute
 
 // Pair names a cache entry and the generation key it depends on.
 type Pair struct{ Key, Gen string }
 
 // Options configure a Store. Zero fields take the defaults.
 type Options struct {
-	// TTL bounds the life of an entry (default 10s). It is also how long a
-	// write waits in the rare case where its bump fails after its commit.
+	// TTL bounds the life of an entry (default 5 minutes). Correctness
+	// does not depend on it; it bounds memory.
 	TTL time.Duration
 	// MaxEntryBytes: larger entries are not cached (default 4 MiB).
 	MaxEntryBytes int
-	// Logger receives bump failures; discarded when nil.
+	// Logger receives backend failures after a commit; discarded when nil.
 	Logger *slog.Logger
 }
 
 // DefaultTTL is the default Options.TTL.
-const DefaultTTL = 10 * time.Second
+const DefaultTTL = 5 * time.Minute
 
 // Store is the caching decorator. Reads not listed in the package doc and
 // every read inside a transaction go to the wrapped store.
 type Store struct {
 	domain.Store
-	b     Backend
-	ttl   time.Duration
-	max   int
-	log   *slog.Logger
-	sleep func(time.Duration)
+	b   Backend
+	ttl time.Duration
+	max int
+	log *slog.Logger
 }
 
 // New wraps s with a cache on b. The result also implements
@@ -100,7 +117,7 @@ func New(s domain.Store, b Backend, opts Options) domain.Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger, sleep: time.Sleep}
+	c := &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger}
 	if f, ok := s.(domain.MutedMemberFinder); ok {
 		return finderStore{c, f}
 	}
@@ -122,7 +139,7 @@ func (s finderStore) GroupsWithMutedMembers(ctx context.Context, groupIDs []stri
 func groupGen(id string) string { return "G:g:" + id }
 func userGen(id string) string  { return "G:u:" + id }
 
-// tokenLen is the length of a token as newToken makes it.
+// tokenLen is the length of a token as NewToken makes it.
 const tokenLen = 16
 
 // NewToken returns a fresh random generation token.
@@ -132,9 +149,16 @@ func NewToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// lookup reads pairs; hit[i] is the payload of a valid entry, tokens[i] the
-// token a fill must carry. ok is false when the backend failed: the caller
-// reads the database and fills nothing.
+// NewMarker returns a fresh pending marker.
+func NewMarker() string { return "p" + NewToken() }
+
+// IsMarker reports whether a generation value is a pending marker.
+func IsMarker(tok string) bool { return strings.HasPrefix(tok, "p") }
+
+// lookup reads pairs; hit[i] is the payload of a valid entry, tokens[i]
+// the token a fill must carry ("" when the key must not be filled: its
+// entity has a write in flight). ok is false when the backend failed: the
+// caller reads the database and fills nothing.
 func (c *Store) lookup(ctx context.Context, pairs []Pair) (hit [][]byte, tokens []string, ok bool) {
 	entries, tokens, err := c.b.Lookup(ctx, pairs)
 	if err != nil || len(entries) != len(pairs) || len(tokens) != len(pairs) {
@@ -142,25 +166,25 @@ func (c *Store) lookup(ctx context.Context, pairs []Pair) (hit [][]byte, tokens 
 	}
 	hit = make([][]byte, len(pairs))
 	for i, e := range entries {
-		if tok := tokens[i]; tok != "" && len(e) >= len(tok) && string(e[:len(tok)]) == tok {
+		tok := tokens[i]
+		if tok == "" || IsMarker(tok) {
+			tokens[i] = ""
+			continue
+		}
+		if len(e) >= len(tok) && string(e[:len(tok)]) == tok {
 			hit[i] = e[len(tok):]
 		}
 	}
 	return hit, tokens, true
 }
 
-// fill stores payloads tagged with their tokens, with what is left of the
-// TTL since start (the moment before the lookup, hence before the database
-// read). Best effort: a failure costs a later miss.
-func (c *Store) fill(ctx context.Context, start time.Time, keys, tokens []string, payloads [][]byte) {
-	left := c.ttl - time.Since(start)
-	if left < c.ttl/2 || len(keys) == 0 {
-		return // too slow: the entry could outlive the bound writes rely on
-	}
+// fill stores payloads tagged with their tokens, skipping those without a
+// token. Best effort: a failure costs a later miss.
+func (c *Store) fill(ctx context.Context, keys, tokens []string, payloads [][]byte) {
 	entries := make([][]byte, 0, len(keys))
 	ks := make([]string, 0, len(keys))
 	for i, p := range payloads {
-		if len(p) > c.max {
+		if tokens[i] == "" || len(p) > c.max {
 			continue
 		}
 		e := make([]byte, 0, len(tokens[i])+len(p))
@@ -168,13 +192,12 @@ func (c *Store) fill(ctx context.Context, start time.Time, keys, tokens []string
 		ks = append(ks, keys[i])
 	}
 	if len(ks) > 0 {
-		_ = c.b.Fill(ctx, ks, entries, left)
+		_ = c.b.Fill(ctx, ks, entries, c.ttl)
 	}
 }
 
 // GetGroup serves a group from the cache.
 func (c *Store) GetGroup(ctx context.Context, groupID string) (domain.Group, error) {
-	start := time.Now()
 	hit, tokens, ok := c.lookup(ctx, []Pair{{"g:" + groupID, groupGen(groupID)}})
 	if ok && hit[0] != nil {
 		var g domain.Group
@@ -185,7 +208,7 @@ func (c *Store) GetGroup(ctx context.Context, groupID string) (domain.Group, err
 	g, err := c.Store.GetGroup(ctx, groupID)
 	if err == nil && ok {
 		if p, merr := json.Marshal(g); merr == nil {
-			c.fill(ctx, start, []string{"g:" + groupID}, tokens, [][]byte{p})
+			c.fill(ctx, []string{"g:" + groupID}, tokens, [][]byte{p})
 		}
 	}
 	return g, err
@@ -196,7 +219,6 @@ func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, er
 	if len(ids) == 0 {
 		return c.Store.GetGroups(ctx, ids)
 	}
-	start := time.Now()
 	pairs := make([]Pair, len(ids))
 	for i, id := range ids {
 		pairs[i] = Pair{"g:" + id, groupGen(id)}
@@ -237,7 +259,7 @@ func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, er
 			keys, toks, payloads = append(keys, "g:"+g.GroupID), append(toks, tokenOf[g.GroupID]), append(payloads, p)
 		}
 	}
-	c.fill(ctx, start, keys, toks, payloads)
+	c.fill(ctx, keys, toks, payloads)
 	return out, nil
 }
 
@@ -256,7 +278,6 @@ func (c *Store) JoinedGroupIDs(ctx context.Context, userID string) ([]string, er
 }
 
 func (c *Store) ids(ctx context.Context, p Pair, read func() ([]string, error)) ([]string, error) {
-	start := time.Now()
 	hit, tokens, ok := c.lookup(ctx, []Pair{p})
 	if ok && hit[0] != nil {
 		var ids []string
@@ -270,42 +291,45 @@ func (c *Store) ids(ctx context.Context, p Pair, read func() ([]string, error)) 
 	ids, err := read()
 	if err == nil && ok {
 		if b, merr := json.Marshal(ids); merr == nil {
-			c.fill(ctx, start, []string{p.Key}, tokens, [][]byte{b})
+			c.fill(ctx, []string{p.Key}, tokens, [][]byte{b})
 		}
 	}
 	return ids, err
 }
 
-// Write runs fn on the wrapped store, recording what it touches, and
-// invalidates those entities after the commit, before returning. While the
-// backend cannot be reached it fails fast and writes nothing.
+// Write runs fn on the wrapped store, recording what it touches; marks
+// those entities before the commit and gives them fresh tokens after it,
+// before returning (see the package doc). If they cannot be marked the
+// transaction is rolled back and Write fails with domain.ErrUnavailable.
 func (c *Store) Write(ctx context.Context, fn func(tx domain.Tx) error) error {
-	if err := c.b.Check(ctx); err != nil {
-		return &domain.Error{Kind: domain.KindUnavailable,
-			Message: "the shared cache (Redis) cannot be reached: writes are refused until it is back", Cause: err}
-	}
 	t := &touched{gens: map[string]bool{}}
+	marker := NewMarker()
 	err := c.Store.Write(ctx, func(tx domain.Tx) error {
 		// Across retries the set only grows: a superset is safe.
-		return fn(&cacheTx{Tx: tx, t: t})
+		if err := fn(&cacheTx{Tx: tx, t: t}); err != nil {
+			return err
+		}
+		gens := t.list()
+		if len(gens) == 0 {
+			return nil
+		}
+		if err := c.b.Mark(ctx, gens, marker); err != nil {
+			return &domain.Error{Kind: domain.KindUnavailable,
+				Message: "the shared cache cannot be reached, nothing was written; retry shortly", Cause: err}
+		}
+		return nil
 	})
-	// Bump even when Write failed: a commit whose outcome is unknown may
-	// have happened.
+	// Even when Write failed: its markers go, and a commit whose outcome
+	// is unknown may have happened.
 	if gens := t.list(); len(gens) > 0 {
-		c.invalidate(ctx, gens)
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if berr := c.b.Bump(bctx, gens, marker); berr != nil {
+			c.log.Warn("cache: could not replace write markers after a commit; those entities are read from the database until the markers expire",
+				"entities", len(gens), "markerTTL", MarkerTTL.String(), "err", berr)
+		}
 	}
 	return err
-}
-
-func (c *Store) invalidate(ctx context.Context, gens []string) {
-	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := c.b.Bump(bctx, gens); err != nil {
-		wait := c.ttl + time.Second
-		c.log.Error("cache invalidation failed after a commit; waiting for possibly stale entries to expire before answering",
-			"entities", len(gens), "wait", wait.String(), "err", err)
-		c.sleep(wait)
-	}
 }
 
 // touched collects the generation keys a transaction must bump.

@@ -54,7 +54,7 @@ func (c *counting) JoinedGroupIDs(ctx context.Context, id string) ([]string, err
 // faulty is a Backend whose calls can be made to fail.
 type faulty struct {
 	Backend
-	check, lookup, bump atomic.Bool
+	mark, lookup, bump atomic.Bool
 }
 
 var errDown = errors.New("backend down")
@@ -66,18 +66,18 @@ func (f *faulty) Lookup(ctx context.Context, p []Pair) ([][]byte, []string, erro
 	return f.Backend.Lookup(ctx, p)
 }
 
-func (f *faulty) Bump(ctx context.Context, g []string) error {
+func (f *faulty) Mark(ctx context.Context, g []string, marker string) error {
+	if f.mark.Load() {
+		return errDown
+	}
+	return f.Backend.Mark(ctx, g, marker)
+}
+
+func (f *faulty) Bump(ctx context.Context, g []string, marker string) error {
 	if f.bump.Load() {
 		return errDown
 	}
-	return f.Backend.Bump(ctx, g)
-}
-
-func (f *faulty) Check(ctx context.Context) error {
-	if f.check.Load() {
-		return errDown
-	}
-	return f.Backend.Check(ctx)
+	return f.Backend.Bump(ctx, g, marker)
 }
 
 // cluster is one database with two cached "nodes" sharing a backend, as
@@ -263,15 +263,17 @@ func TestNoStaleReadUnderConcurrency(t *testing.T) {
 	})
 }
 
-// Backend down: reads go to the database, writes fail fast and write nothing.
+// Backend down: reads go to the database; writes that touch a cached
+// entity fail fast and write nothing; other writes go on.
 func TestBackendDown(t *testing.T) {
 	cl := newCluster(t, teststore.SQLite)
 	mustWrite(t, cl.a, func(ctx context.Context, tx domain.Tx) error {
 		return tx.InsertGroup(ctx, domain.Group{GroupID: "g", Name: "before"})
 	})
 	mustGroup(t, cl.c, "g")
-	cl.b.check.Store(true)
+	cl.b.mark.Store(true)
 	cl.b.lookup.Store(true)
+	cl.b.bump.Store(true)
 	if g := mustGroup(t, cl.c, "g"); g.Name != "before" {
 		t.Fatal(g)
 	}
@@ -281,32 +283,114 @@ func TestBackendDown(t *testing.T) {
 	if domain.ErrorKind(err) != domain.KindUnavailable {
 		t.Fatalf("write with the backend down: %v, want unavailable", err)
 	}
-	cl.b.check.Store(false)
+	mustWrite(t, cl.a, func(ctx context.Context, tx domain.Tx) error {
+		return tx.InsertUsers(ctx, []domain.User{{UserID: "u"}}) // nothing cached: goes on
+	})
+	cl.b.mark.Store(false)
 	cl.b.lookup.Store(false)
+	cl.b.bump.Store(false)
 	if g := mustGroup(t, cl.c, "g"); g.Name != "before" {
 		t.Fatalf("a refused write was kept: %q", g.Name)
 	}
 }
 
-// A bump that fails after the commit holds the write until every entry
-// that could be stale has expired.
-func TestBumpFailureWaitsOutTTL(t *testing.T) {
+// A bump that fails after the commit leaves the markers: reads of those
+// entities go to the database (fresh) until a later write replaces them.
+func TestBumpFailureKeepsMarkers(t *testing.T) {
 	cl := newCluster(t, teststore.SQLite)
-	var slept time.Duration
-	cl.a.sleep = func(d time.Duration) { slept += d }
 	mustWrite(t, cl.a, func(ctx context.Context, tx domain.Tx) error {
-		return tx.InsertGroup(ctx, domain.Group{GroupID: "g"})
+		return tx.InsertGroup(ctx, domain.Group{GroupID: "g", Name: "one"})
 	})
-	if slept != 0 {
-		t.Fatalf("slept %v with a working backend", slept)
-	}
+	mustGroup(t, cl.c, "g") // cached
 	cl.b.bump.Store(true)
 	mustWrite(t, cl.a, func(ctx context.Context, tx domain.Tx) error {
-		return tx.UpdateGroup(ctx, domain.Group{GroupID: "g", Name: "x"})
+		return tx.UpdateGroup(ctx, domain.Group{GroupID: "g", Name: "two"})
 	})
-	if slept < cl.a.ttl {
-		t.Fatalf("slept %v after a failed bump, want at least the TTL %v", slept, cl.a.ttl)
+	cl.b.bump.Store(false)
+	before := cl.db.groups.Load()
+	for range 3 {
+		if g := mustGroup(t, cl.c, "g"); g.Name != "two" {
+			t.Fatalf("read %q after a write whose bump failed", g.Name)
+		}
 	}
+	if cl.db.groups.Load() != before+3 {
+		t.Fatal("an entity with a marker was served from the cache")
+	}
+	mustWrite(t, cl.a, func(ctx context.Context, tx domain.Tx) error {
+		return tx.UpdateGroup(ctx, domain.Group{GroupID: "g", Name: "three"})
+	})
+	mustGroup(t, cl.c, "g")
+	before = cl.db.groups.Load()
+	if g := mustGroup(t, cl.c, "g"); g.Name != "three" || cl.db.groups.Load() != before {
+		t.Fatalf("after the next write: %q, cached=%v", g.Name, cl.db.groups.Load() == before)
+	}
+}
+
+// slowAck commits, then holds Write until released: the window between a
+// commit and its acknowledgment.
+type slowAck struct {
+	domain.Store
+	committed chan struct{}
+	release   chan struct{}
+}
+
+func (s *slowAck) Write(ctx context.Context, fn func(domain.Tx) error) error {
+	err := s.Store.Write(ctx, fn)
+	if s.committed != nil {
+		s.committed <- struct{}{}
+		<-s.release
+	}
+	return err
+}
+
+// Reads between a write's commit and its acknowledgment already see it:
+// a caller that reads a version from the database and then a cached read
+// never gets the cached read older than the version.
+func TestNoReadOlderThanTheDatabase(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, k teststore.Kind) {
+		db := teststore.Open(t, k)
+		b := NewMemory(0)
+		slow := &slowAck{Store: db}
+		a, c := New(slow, b, Options{}), New(db, b, Options{})
+		mustWrite(t, a, func(ctx context.Context, tx domain.Tx) error {
+			if err := tx.InsertGroup(ctx, domain.Group{GroupID: "g", Name: "one"}); err != nil {
+				return err
+			}
+			return tx.InsertMembers(ctx, members("g", "u1"))
+		})
+		mustGroup(t, c, "g")
+		mustIDs(t, c.MemberUserIDs, "g")
+		mustIDs(t, c.JoinedGroupIDs, "u2")
+		slow.committed, slow.release = make(chan struct{}), make(chan struct{})
+		done := make(chan error)
+		go func() {
+			done <- a.Write(context.Background(), func(tx domain.Tx) error {
+				ctx := context.Background()
+				if err := tx.UpdateGroup(ctx, domain.Group{GroupID: "g", Name: "two"}); err != nil {
+					return err
+				}
+				return tx.InsertMembers(ctx, members("g", "u2"))
+			})
+		}()
+		<-slow.committed
+		if g := mustGroup(t, c, "g"); g.Name != "two" || g.MemberCount != 2 {
+			t.Errorf("between commit and acknowledgment: %+v, want the committed state", g)
+		}
+		if ids := mustIDs(t, c.MemberUserIDs, "g"); len(ids) != 2 {
+			t.Errorf("member IDs %v", ids)
+		}
+		if ids := mustIDs(t, c.JoinedGroupIDs, "u2"); len(ids) != 1 {
+			t.Errorf("u2 joined %v", ids)
+		}
+		close(slow.release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		slow.committed = nil
+		if g := mustGroup(t, c, "g"); g.Name != "two" {
+			t.Fatal(g)
+		}
+	})
 }
 
 // Entries expire, and are never kept past the TTL from their read.

@@ -42,7 +42,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	src := filepath.Join(*dataDir, dbFileName)
 	if _, err := os.Stat(src); err != nil {
-		return fmt.Errorf("backup: no database at %s: %w", src, err)
+		return fmt.Errorf("backup: no database at %s (a PostgreSQL deployment, --db, is backed up with pg_dump): %w", src, err)
 	}
 	start := time.Now()
 	if err := sqlite.BackupFile(ctx, src, *out); err != nil {

@@ -36,6 +36,10 @@ type Options struct {
 	// BusyTimeout is how long a connection waits for a lock held by
 	// another process; 0 means 5s.
 	BusyTimeout time.Duration
+	// WriteCacheKiB is the page cache of the write connection; 0 means
+	// 64 MiB. A bulk load with large transactions wants it large enough to
+	// hold the pages one transaction dirties.
+	WriteCacheKiB int
 }
 
 func (o Options) withDefaults() Options {
@@ -51,6 +55,9 @@ func (o Options) withDefaults() Options {
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = 5 * time.Second
 	}
+	if o.WriteCacheKiB <= 0 {
+		o.WriteCacheKiB = 64 << 10
+	}
 	return o
 }
 
@@ -62,6 +69,7 @@ type DB struct {
 	log    *slog.Logger
 	rdb    *sql.DB // read pool, query_only
 	w      *writer
+	ckpt   *checkpointer // WAL checkpoints off the writer's path
 	mu     sync.RWMutex // guards closed against Write's send on w.queue
 	closed bool
 }
@@ -85,7 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		"_busy_timeout": {fmt.Sprint(busy)},
 		// The writer touches index pages all over the file (random group
 		// and user IDs): a larger cache keeps them between transactions.
-		"_cache_size": {"-65536"}, // KiB
+		"_cache_size": {fmt.Sprint(-opts.WriteCacheKiB)}, // negative: KiB
 	}))
 	if err != nil {
 		return nil, err
@@ -130,10 +138,24 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		return nil, err
 	}
 
+	cdb, err := sql.Open("sqlite3", dsn(path, url.Values{
+		"_busy_timeout": {fmt.Sprint(busy)},
+	}))
+	if err != nil {
+		rdb.Close()
+		conn.Close()
+		wdb.Close()
+		return nil, err
+	}
+	cdb.SetMaxOpenConns(1)
+	cdb.SetMaxIdleConns(1)
+	cdb.SetConnMaxLifetime(0)
+
 	db := &DB{
-		log: opts.Logger,
-		rdb: rdb,
-		w:   newWriter(wdb, conn, opts.MaxBatch, opts.Logger),
+		log:  opts.Logger,
+		rdb:  rdb,
+		w:    newWriter(wdb, conn, opts.MaxBatch, opts.Logger),
+		ckpt: startCheckpointer(cdb, opts.Logger),
 	}
 	db.reader = reader{h: &poolHandle{db: rdb, stmts: newStmtCache(rdb.PrepareContext)}}
 	go db.w.run()
@@ -143,7 +165,8 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 // setupWriterConn sets what the DSN cannot: after a large transaction the
 // WAL file is truncated back to 64 MiB at the next checkpoint.
 func setupWriterConn(ctx context.Context, conn *sql.Conn) error {
-	_, err := conn.ExecContext(ctx, `PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY`)
+	_, err := conn.ExecContext(ctx, `PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;
+		PRAGMA wal_autocheckpoint = `+fmt.Sprint(backstopCheckpoint))
 	return err
 }
 
@@ -235,7 +258,10 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 
 	<-db.w.stopped
-	err := db.w.close()
+	err := db.ckpt.close()
+	if e := db.w.close(); err == nil {
+		err = e
+	}
 	db.reader.h.(*poolHandle).stmts.close()
 	if e := db.rdb.Close(); err == nil {
 		err = e

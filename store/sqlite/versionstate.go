@@ -23,3 +23,19 @@ func (r reader) VersionState(ctx context.Context, owner domain.VersionOwner) (st
 	}
 	return st, err
 }
+
+var _ domain.JoinedIDPager = (*DB)(nil)
+
+// JoinedGroupIDPage pages userID's joined group IDs in join order from the
+// covering index (user_id, seq, group_id), with the kept count as total.
+func (r reader) JoinedGroupIDPage(ctx context.Context, userID string, page domain.Page) (ids []string, total int64, err error) {
+	defer wrap(&err, "sqlite.JoinedGroupIDPage(%q, %+v)", userID, page)
+	limit, offset := limitOffset(page)
+	ids, err = queryAll(ctx, r.h, scanString,
+		`SELECT group_id FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`, userID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err = countJoined(ctx, r.h, userID)
+	return ids, total, err
+}

@@ -61,7 +61,11 @@ type server struct {
 func buildGroupd(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "groupd")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/groupd/groupd/cmd/groupd")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "github.com/groupd/groupd/cmd/groupd")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -302,6 +306,7 @@ type op struct {
 
 type stats struct {
 	acked, rejected, unknown, sharedAcked, sharedRefused atomic.Int64
+	unknownApplied, unknownNotApplied                    int
 }
 
 // worker drives writes on the groups it owns (so that the expected state is
@@ -662,7 +667,7 @@ func (k *checker) version(owner, path string, body map[string]any) {
 // verify resolves every op whose answer was lost (the group must be in its
 // state before or after, nothing in between), then compares every owned
 // group with the model and checks invariants, joined lists and versions.
-func (k *checker) verify(workers []*worker) (groups int) {
+func (k *checker) verify(workers []*worker, st *stats) (groups int) {
 	t := k.t
 	for _, w := range workers {
 		o := w.pending
@@ -673,11 +678,13 @@ func (k *checker) verify(workers []*worker) (groups int) {
 		got := k.read(o.group)
 		switch {
 		case got.equal(o.after):
+			st.unknownApplied++
 			*w.state[o.group] = o.after
 			if o.after.Dismissed {
 				w.live = slices.DeleteFunc(w.live, func(g string) bool { return g == o.group })
 			}
 		case got.equal(o.before):
+			st.unknownNotApplied++
 			if o.kind == "create_group" {
 				w.live = slices.DeleteFunc(w.live, func(g string) bool { return g == o.group })
 			}
@@ -811,7 +818,7 @@ func TestCrashSafety(t *testing.T) {
 		if phase > 0 {
 			srv.start()
 			tr.CloseIdleConnections()
-			n := k.verify(workers)
+			n := k.verify(workers, &st)
 			killsSurvived++
 			t.Logf("restart %d: %d groups verified; so far %d writes acknowledged (+%d shared), %d refused as the model expected, %d unanswered",
 				phase, n, st.acked.Load(), st.sharedAcked.Load(), st.rejected.Load(), st.unknown.Load())
@@ -841,10 +848,12 @@ func TestCrashSafety(t *testing.T) {
 	}
 	srv.start()
 	tr.CloseIdleConnections()
-	n := k.verify(workers)
+	n := k.verify(workers, &st)
 	srv.stop()
-	t.Logf("crash safety: %d writes acknowledged on owned groups (+%d on shared groups), %d refused as expected, %d unanswered and resolved, %d SIGKILLs survived, %d groups verified at the end",
-		st.acked.Load(), st.sharedAcked.Load(), st.rejected.Load(), st.unknown.Load(), killsSurvived, n)
+	t.Logf("crash safety: %d writes acknowledged on owned groups (+%d on shared groups), %d refused as expected, "+
+		"%d unanswered (%d found applied whole, %d not at all, none half), %d SIGKILLs survived, %d groups verified at the end, race detector %v",
+		st.acked.Load(), st.sharedAcked.Load(), st.rejected.Load(), st.unknown.Load(), st.unknownApplied, st.unknownNotApplied,
+		killsSurvived, n, raceEnabled)
 	if st.acked.Load() < 500 {
 		t.Errorf("only %d writes acknowledged: the load did not run", st.acked.Load())
 	}
