@@ -278,7 +278,7 @@ func (s *Service) JoinedGroups(ctx context.Context, a Actor, userID string, page
 	if err != nil {
 		return nil, 0, err
 	}
-	if pager, ok := s.store.(JoinedIDPager); ok && !cached {
+	if pager, ok := storeAs[JoinedIDPager](s.store); ok && !cached {
 		if ids, total, err = pager.JoinedGroupIDPage(ctx, userID, page); err != nil {
 			return nil, 0, storeErr(err, "list joined groups")
 		}

@@ -82,8 +82,31 @@ func newListCache(maxIDs int) *listCache {
 		building: map[VersionOwner]*listBuild{}}
 }
 
+// Unwrapper is a Store that decorates another (a cache, metrics): the
+// optional read capabilities (VersionStateReader, JoinedIDPager) are looked
+// for through it. They read the database directly, so a decorator loses
+// nothing by being bypassed for them.
+type Unwrapper interface {
+	Unwrap() Store
+}
+
+// storeAs finds capability T on s or on a store s decorates.
+func storeAs[T any](s Store) (T, bool) {
+	for {
+		if t, ok := s.(T); ok {
+			return t, true
+		}
+		u, ok := s.(Unwrapper)
+		if !ok {
+			var zero T
+			return zero, false
+		}
+		s = u.Unwrap()
+	}
+}
+
 func (s *Service) versionState(ctx context.Context, owner VersionOwner) (VersionState, error) {
-	if r, ok := s.store.(VersionStateReader); ok {
+	if r, ok := storeAs[VersionStateReader](s.store); ok {
 		st, err := r.VersionState(ctx, owner)
 		return st, storeErr(err, "read version")
 	}

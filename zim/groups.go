@@ -410,13 +410,12 @@ func (h *handler) queryGroupInfo(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.liveGroup(c, a, req.GroupID)
+	g, attrs, err := h.svc.GroupWithAttributes(c.ctx, a, req.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := h.svc.GetAttributes(c.ctx, a, req.GroupID)
-	if err != nil {
-		return nil, err
+	if g.Status == domain.StatusDismissed { // as liveGroup: gone for ZIM
+		return nil, domain.Errorf(domain.KindGroupNotFound, "group %s not found", req.GroupID)
 	}
 	now := h.svc.NowMillis()
 	resp := &queryGroupInfoResponse{

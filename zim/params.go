@@ -109,10 +109,17 @@ func decodeJSON(body []byte, v any) error {
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te) && te.Field != "":
 			return paramError("request body: field %s must be a JSON %s", te.Field, jsonKind(te.Type.Kind().String()))
+		case errors.As(err, &te):
+			// Not te.Error(): it names the Go type, an internal detail.
+			return paramError("request body must be a JSON object, not %s", te.Value)
+		case errors.As(err, &se):
+			return paramError("request body is not valid JSON: %s at byte %d", se.Error(), se.Offset)
 		}
-		return paramError("request body is not valid JSON: %v", err)
+		return paramError("request body is not valid JSON")
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func newZIMFuzzWorld(tb testing.TB) *zimFuzzWorld {
 // zimLeakMarkers betray internal detail when an answer holds them and the
 // request did not.
 var zimLeakMarkers = []string{"sqlite", "sql:", "SQL", "panic", "runtime error", "goroutine", ".go:", "nil pointer",
-	"interface conversion", "database is", "constraint", "driver", "context canceled", "index out of range", testSecret}
+	"interface conversion", "database is", "constraint", "driver", "context canceled", "index out of range", "Go value", "Go struct", "openim.", "domain.", "zim.", "json: ", testSecret}
 
 // serve sends one request and checks the answer: HTTP 200, a ZIM envelope,
 // no server error, nothing internal, and nothing committed when refused.

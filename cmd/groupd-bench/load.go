@@ -206,6 +206,7 @@ type result struct {
 	errors     uint64
 	firstError string
 	cpu        time.Duration // server CPU time used during the attack (exec mode)
+	written    int64         // bytes the server wrote to storage during the attack (exec mode)
 }
 
 // attack runs ep against base for du: closed loop with workers when rate

@@ -230,17 +230,23 @@ func run(ctx context.Context, o options) error {
 		row.bytes, row.wireBytes = len(c.plain), len(c.body)
 		row.sample = summarize(ep.name, c.plain)
 		warm(base, ep, 50)
-		var b0, w0 int64
+		var st0 sqlite.Stats
 		if srv.stats != nil {
-			b0, w0 = srv.stats()
+			st0 = srv.stats()
 		}
-		cpu0 := serverCPU(srv)
+		t0 := time.Now()
+		cpu0, io0 := serverCPU(srv), serverIO(srv)
 		row.max = attack(base, ep, 0, workersFor(ep, o), o.duration)
 		row.max.cpu = serverCPU(srv) - cpu0
+		row.max.written = serverIO(srv) - io0
 		if srv.stats != nil {
-			b1, w1 := srv.stats()
-			if b1 > b0 {
-				row.batch = float64(w1-w0) / float64(b1-b0)
+			st1 := srv.stats()
+			if n := st1.Batches - st0.Batches; n > 0 {
+				row.batch = float64(st1.Writes-st0.Writes) / float64(n)
+				row.writerBusy = float64(st1.Busy-st0.Busy) / float64(time.Since(t0))
+				row.commitMs = float64(st1.Commit-st0.Commit) / float64(n) / 1e6
+				logf("%-28s writer busy %.0f%% of the time, %.2f ms per COMMIT, %.0f µs per write outside COMMIT",
+					ep.name, 100*row.writerBusy, row.commitMs, float64(st1.Busy-st0.Busy-(st1.Commit-st0.Commit))/float64(st1.Writes-st0.Writes)/1e3)
 			}
 		}
 		logf("%-28s max %8.0f/s  p50 %v p99 %v  errors %d %s%s", ep.name, row.max.throughput,
@@ -293,6 +299,13 @@ func workersFor(ep endpoint, o options) int {
 		return o.workers
 	}
 	return o.writers
+}
+
+func serverIO(s *server) int64 {
+	if s.cmd == nil {
+		return 0
+	}
+	return ioBytes(s.cmd.Process.Pid)
 }
 
 func serverCPU(s *server) time.Duration {

@@ -12,15 +12,17 @@ import (
 
 // row is one endpoint's numbers.
 type row struct {
-	name      string
-	read      bool
-	max       result  // closed loop, --workers clients
-	ceil      result  // the ceiling server, same load
-	half      result  // constant rate at half of max
-	batch     float64 // writes per commit (in process only)
-	bytes     int     // answer size, decompressed
-	wireBytes int     // answer size as sent
-	sample    string
+	name       string
+	read       bool
+	max        result  // closed loop, --workers clients
+	ceil       result  // the ceiling server, same load
+	half       result  // constant rate at half of max
+	batch      float64 // writes per commit (in process only)
+	writerBusy float64 // share of the time the writer ran batches (in process only)
+	commitMs   float64 // mean COMMIT time (in process only)
+	bytes      int     // answer size, decompressed
+	wireBytes  int     // answer size as sent
+	sample     string
 }
 
 type report struct {
@@ -171,6 +173,9 @@ func (r *report) markdown() string {
 		batch := ""
 		if w.batch > 0 {
 			batch = fmt.Sprintf(", %.1f writes/commit", w.batch)
+		}
+		if !w.read && w.max.written > 0 && w.max.requests > 0 {
+			batch += fmt.Sprintf(", %.0f KiB written to disk per request", float64(w.max.written)/float64(w.max.requests)/1024)
 		}
 		p("| %s | %s, %d B (%d B sent)%s | %.0f | %s | %s | %s | %s | %s | %d |", w.name, w.sample, w.bytes, w.wireBytes, batch,
 			w.max.throughput, ceil, ratio, cpu, ms(w.half.p50), ms(w.half.p99), w.max.errors+w.half.errors+w.ceil.errors)

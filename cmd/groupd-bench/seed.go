@@ -189,21 +189,19 @@ func seed(ctx context.Context, store domain.Store, d *dataset, logf func(string,
 		if len(groups) == 0 {
 			return nil
 		}
+		// One InsertMembers for the whole batch: the store then updates
+		// each user's joined count once per batch, not once per group.
+		all := make([]domain.Member, 0, inBatch)
+		for _, ms := range members {
+			all = append(all, ms...)
+		}
 		err := store.Write(ctx, func(tx domain.Tx) error {
-			for i, g := range groups {
+			for _, g := range groups {
 				if err := tx.InsertGroup(ctx, g); err != nil {
 					return err
 				}
-				// The big group goes in 10,000 rows per call.
-				for ms := members[i]; len(ms) > 0; {
-					n := min(len(ms), 10_000)
-					if err := tx.InsertMembers(ctx, ms[:n]); err != nil {
-						return err
-					}
-					ms = ms[n:]
-				}
 			}
-			return nil
+			return tx.InsertMembers(ctx, all)
 		})
 		groups, members, inBatch = groups[:0], members[:0], 0
 		return err

@@ -37,8 +37,8 @@ type server struct {
 	startup time.Duration // exec (or open) to the first ready answer
 	cmd     *exec.Cmd     // nil in process
 	stop    func() error
-	// stats, in process only, reads the store's write batching counters.
-	stats func() (batches, writes int64)
+	// stats, in process only, reads the store's writer counters.
+	stats func() sqlite.Stats
 }
 
 // freeAddr picks a free loopback port.
@@ -198,10 +198,7 @@ func startInProcess(ctx context.Context, dataDir, logPath string) (*server, erro
 		lw.mu.Unlock()
 		return err
 	}
-	s.stats = func() (int64, int64) {
-		st := db.Stats()
-		return st.Batches, st.Writes
-	}
+	s.stats = db.Stats
 	return s, nil
 }
 
@@ -244,4 +241,20 @@ func cpuTime(pid int) time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+}
+
+// ioBytes reads write_bytes (bytes the process caused to be written to
+// storage) from /proc/<pid>/io.
+func ioBytes(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
 }

@@ -163,7 +163,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 }
 
 // setupWriterConn sets what the DSN cannot: after a large transaction the
-// WAL file is truncated back to 64 MiB at the next checkpoint.
+// WAL file is truncated back to 64 MiB at the next checkpoint; savepoint
+// journals stay in memory; the writer checkpoints only as a backstop (see
+// checkpoint.go).
 func setupWriterConn(ctx context.Context, conn *sql.Conn) error {
 	_, err := conn.ExecContext(ctx, `PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;
 		PRAGMA wal_autocheckpoint = `+fmt.Sprint(backstopCheckpoint))
@@ -221,13 +223,16 @@ func (db *DB) Write(ctx context.Context, fn func(tx domain.Tx) error) error {
 
 // Stats counts the writer's work since Open.
 type Stats struct {
-	Batches int64 // transactions committed
-	Writes  int64 // Writes they held (Writes/Batches is the mean group-commit size)
+	Batches int64         // transactions committed
+	Writes  int64         // Writes they held (Writes/Batches is the mean group-commit size)
+	Busy    time.Duration // the writer's time running batches
+	Commit  time.Duration // of which in COMMIT (writing and syncing the WAL)
 }
 
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats {
-	return Stats{Batches: db.w.batches.Load(), Writes: db.w.writes.Load()}
+	return Stats{Batches: db.w.batches.Load(), Writes: db.w.writes.Load(),
+		Busy: time.Duration(db.w.busy.Load()), Commit: time.Duration(db.w.commit.Load())}
 }
 
 // Ping reports whether the store is open and its file readable.

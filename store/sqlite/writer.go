@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/groupd/groupd/domain"
 )
@@ -50,6 +51,8 @@ type writer struct {
 
 	batches atomic.Int64 // transactions committed
 	writes  atomic.Int64 // Writes answered from committed transactions
+	busy    atomic.Int64 // nanoseconds spent running batches
+	commit  atomic.Int64 // of which in COMMIT (WAL write and sync)
 }
 
 func newWriter(db *sql.DB, conn *sql.Conn, maxBatch int, log *slog.Logger) *writer {
@@ -82,7 +85,9 @@ func (w *writer) run() {
 				break drain
 			}
 		}
+		start := time.Now()
 		w.runBatch(batch)
+		w.busy.Add(int64(time.Since(start)))
 	}
 }
 
@@ -156,7 +161,10 @@ func (w *writer) commitBatch(reqs []*writeReq) (retry []*writeReq) {
 		retry = append(retry, reqs[:i]...)
 		return append(retry, reqs[i+1:]...)
 	}
-	if err := w.execTxStmt(ctx, "COMMIT"); err != nil {
+	commitStart := time.Now()
+	err := w.execTxStmt(ctx, "COMMIT")
+	w.commit.Add(int64(time.Since(commitStart)))
+	if err != nil {
 		w.rollback(ctx)
 		failAll("commit", err)
 		return nil
