@@ -47,7 +47,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -200,16 +199,13 @@ func (c *Store) fill(ctx context.Context, keys, tokens []string, payloads [][]by
 func (c *Store) GetGroup(ctx context.Context, groupID string) (domain.Group, error) {
 	hit, tokens, ok := c.lookup(ctx, []Pair{{"g:" + groupID, groupGen(groupID)}})
 	if ok && hit[0] != nil {
-		var g domain.Group
-		if json.Unmarshal(hit[0], &g) == nil {
+		if g, ok := decodeGroup(hit[0]); ok {
 			return g, nil
 		}
 	}
 	g, err := c.Store.GetGroup(ctx, groupID)
 	if err == nil && ok {
-		if p, merr := json.Marshal(g); merr == nil {
-			c.fill(ctx, []string{"g:" + groupID}, tokens, [][]byte{p})
-		}
+		c.fill(ctx, []string{"g:" + groupID}, tokens, [][]byte{encodeGroup(g)})
 	}
 	return g, err
 }
@@ -232,8 +228,7 @@ func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, er
 	tokenOf := make(map[string]string)
 	for i, id := range ids {
 		if hit[i] != nil {
-			var g domain.Group
-			if json.Unmarshal(hit[i], &g) == nil {
+			if g, ok := decodeGroup(hit[i]); ok {
 				out = append(out, g)
 				continue
 			}
@@ -255,9 +250,7 @@ func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, er
 	payloads := make([][]byte, 0, len(found))
 	for _, g := range found {
 		out = append(out, g)
-		if p, merr := json.Marshal(g); merr == nil {
-			keys, toks, payloads = append(keys, "g:"+g.GroupID), append(toks, tokenOf[g.GroupID]), append(payloads, p)
-		}
+		keys, toks, payloads = append(keys, "g:"+g.GroupID), append(toks, tokenOf[g.GroupID]), append(payloads, encodeGroup(g))
 	}
 	c.fill(ctx, keys, toks, payloads)
 	return out, nil
@@ -280,19 +273,13 @@ func (c *Store) JoinedGroupIDs(ctx context.Context, userID string) ([]string, er
 func (c *Store) ids(ctx context.Context, p Pair, read func() ([]string, error)) ([]string, error) {
 	hit, tokens, ok := c.lookup(ctx, []Pair{p})
 	if ok && hit[0] != nil {
-		var ids []string
-		if json.Unmarshal(hit[0], &ids) == nil {
-			if ids == nil {
-				ids = []string{}
-			}
+		if ids, ok := decodeIDs(hit[0]); ok {
 			return ids, nil
 		}
 	}
 	ids, err := read()
 	if err == nil && ok {
-		if b, merr := json.Marshal(ids); merr == nil {
-			c.fill(ctx, []string{p.Key}, tokens, [][]byte{b})
-		}
+		c.fill(ctx, []string{p.Key}, tokens, [][]byte{encodeIDs(ids)})
 	}
 	return ids, err
 }

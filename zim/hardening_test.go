@@ -134,3 +134,19 @@ func TestRefusedSignaturesWriteNothing(t *testing.T) {
 		t.Fatal("a replayed nonce registered a user")
 	}
 }
+
+// A body of the wrong JSON shape is a parameter error that names the
+// field or the shape expected, never Go's types.
+func TestBodyErrorsShowNoGoTypes(t *testing.T) {
+	e := newEnv(t, noLimits)
+	e.register("admin")
+	for _, body := range []string{`0`, `[]`, `"x"`, `true`, `{"GroupId":5}`, `{"FromUserId":{}}`, `{`, `{"a":1}x`} {
+		r := e.send("POST", e.signed("QueryGroupInfo").Encode(), []byte(body))
+		r.wantCode(zim.CodeParamError)
+		for _, leak := range []string{"Go ", "struct", "json:", "string \""} {
+			if strings.Contains(r.Message(), leak) {
+				t.Errorf("body %s: message %q shows %q", body, r.Message(), leak)
+			}
+		}
+	}
+}

@@ -209,9 +209,17 @@ type result struct {
 	written    int64         // bytes the server wrote to storage during the attack (exec mode)
 }
 
-// attack runs ep against base for du: closed loop with workers when rate
-// is 0, else at a constant rate.
-func attack(base string, ep endpoint, rate float64, workers int, du time.Duration) result {
+// attacker accumulates the results of one or more attacks.
+type attacker struct {
+	m         vegeta.Metrics
+	res       result
+	successes float64
+	elapsed   time.Duration
+}
+
+// run attacks base with ep for du: closed loop with workers when rate is
+// 0, else at a constant rate.
+func (a *attacker) run(base string, ep endpoint, rate float64, workers int, du time.Duration) {
 	opts := []func(*vegeta.Attacker){vegeta.MaxBody(int64(len(ep.okPfx))), vegeta.KeepAlive(true),
 		vegeta.Connections(max(workers, 64)), vegeta.Timeout(30 * time.Second)}
 	pacer := vegeta.Pacer(vegeta.ConstantPacer{}) // zero: as fast as the workers go
@@ -227,26 +235,44 @@ func attack(base string, ep endpoint, rate float64, workers int, du time.Duratio
 		t.Method, t.URL, t.Body, t.Header = r.method, base+r.path, r.body, r.header
 		return nil
 	}
-	var m vegeta.Metrics
-	var res result
+	begin := time.Now()
+	var ok float64
 	for r := range atk.Attack(targeter, pacer, du, ep.name) {
 		if r.Error == "" && r.Code == http.StatusOK && !bytes.HasPrefix(r.Body, []byte(ep.okPfx)) {
 			r.Error = "answer does not start with " + ep.okPfx + ": " + string(r.Body)
 		}
-		if r.Error != "" && res.firstError == "" {
-			res.firstError = fmt.Sprintf("HTTP %d %s", r.Code, r.Error)
+		if r.Error != "" && a.res.firstError == "" {
+			a.res.firstError = fmt.Sprintf("HTTP %d %s", r.Code, r.Error)
 		}
 		if r.Error != "" {
-			res.errors++
+			a.res.errors++
 			r.Code = 0 // counted as failed by Metrics
+		} else {
+			ok++
 		}
-		m.Add(r)
+		a.m.Add(r)
 	}
-	m.Close()
-	res.requests = m.Requests
-	res.throughput = m.Throughput
-	res.p50, res.p99 = m.Latencies.P50, m.Latencies.P99
+	a.successes += ok
+	a.elapsed += time.Since(begin) // until the last answer
+}
+
+// result returns the totals: throughput over the attacks' summed time.
+func (a *attacker) result() result {
+	a.m.Close()
+	res := a.res
+	res.requests = a.m.Requests
+	if a.elapsed > 0 {
+		res.throughput = a.successes / a.elapsed.Seconds()
+	}
+	res.p50, res.p99 = a.m.Latencies.P50, a.m.Latencies.P99
 	return res
+}
+
+// attack is one attack's result.
+func attack(base string, ep endpoint, rate float64, workers int, du time.Duration) result {
+	var a attacker
+	a.run(base, ep, rate, workers, du)
+	return a.result()
 }
 
 // warm sends a few requests so connections and caches are up.

@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/metrics"
 	"github.com/groupd/groupd/openim"
 	"github.com/groupd/groupd/store/sqlite"
+	"github.com/groupd/groupd/storecache"
 	"github.com/groupd/groupd/zim"
 )
 
@@ -140,8 +142,9 @@ func waitReady(ctx context.Context, addr string, exited <-chan error) error {
 }
 
 // startInProcess serves groupd's handlers in this process, wired as
-// cmd/groupd wires them (store, service, both dialects, request logging to
-// logPath), so that a CPU profile of the run covers the server. Its RSS is
+// cmd/groupd wires them for the embedded store (store, read cache, metrics,
+// service, both dialects, request logging to logPath), so that a CPU
+// profile of the run covers the server. Its RSS is
 // the benchmark's too, so it is not reported.
 func startInProcess(ctx context.Context, dataDir, logPath string) (*server, error) {
 	addr, err := freeAddr()
@@ -161,7 +164,11 @@ func startInProcess(ctx context.Context, dataDir, logPath string) (*server, erro
 		logf.Close()
 		return nil, err
 	}
-	svc := domain.NewService(db, domain.Options{})
+	// As cmd/groupd wires the embedded store: an in-memory read cache,
+	// store metrics, HTTP metrics.
+	mt := metrics.New()
+	store := mt.InstrumentStore(storecache.New(db, storecache.NewMemory(0), storecache.Options{Logger: logger.With("component", "cache")}))
+	svc := domain.NewService(store, domain.Options{})
 	oh := openim.NewHandler(svc, openim.Config{Secret: benchSecret, AdminUserIDs: []string{benchAdmin}},
 		logger.With("dialect", "openim"))
 	mux := http.NewServeMux()
@@ -183,7 +190,7 @@ func startInProcess(ctx context.Context, dataDir, logPath string) (*server, erro
 		logf.Close()
 		return nil, err
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := &http.Server{Handler: mt.Middleware(mux), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	go hs.Serve(ln)
 	if err := waitReady(ctx, addr, nil); err != nil {
 		return nil, err

@@ -21,33 +21,143 @@ import (
 // per-test schemas of OpenTestSchema. It is created on first use and kept.
 const SchemaTestDatabase = "groupd_test_schemas"
 
-// OpenTestSchema is a cheaper OpenTestDB: the store lives in a fresh schema
-// of its own (groupd_t_<unix seconds>_<random>) in the shared database
-// SchemaTestDatabase, selected through search_path, and the schema is
-// dropped when the test ends. Creating a schema and migrating it costs a
-// few tens of milliseconds where CREATE DATABASE costs most of a second,
-// so suites that open a store per test (the HTTP tests of both dialects)
-// use this. Schemas left behind by a killed test run are dropped after an
-// hour by the next run. It skips or fails like OpenTestDB when the server
-// cannot be reached.
+// OpenTestSchema is a cheaper OpenTestDB: the store lives in a schema of
+// its own (groupd_t_<unix seconds>_<random>) in the shared database
+// SchemaTestDatabase, selected through search_path, so that suites which
+// open a store per test (the HTTP tests of both dialects) stay fast. A new
+// schema costs a migration (a few hundred milliseconds on a busy machine,
+// still far less than CREATE DATABASE); so when a test ends its schema is
+// emptied (every table's rows deleted, sequences restarted: a few
+// milliseconds) and kept for the next test of the process, which gets it
+// exactly as a fresh one. Schemas left behind by ended or killed test
+// processes are dropped after a few hours by a later run. It skips or fails
+// like OpenTestDB when the server cannot be reached.
 func OpenTestSchema(tb testing.TB) *DB {
 	tb.Helper()
-	dsn := CreateTestSchema(tb)
+	name, dsn, ok := takePooledSchema()
+	if !ok {
+		base := schemaBase(tb)
+		name = newSchemaName()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := execOn(ctx, base, "CREATE SCHEMA "+name); err != nil {
+			tb.Fatalf("postgres: create test schema: %v", err)
+		}
+		var err error
+		if dsn, err = withSearchPath(base, name); err != nil {
+			tb.Fatalf("postgres: %v", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	db, err := Open(ctx, dsn, Options{Logger: slog.New(slog.DiscardHandler), MaxConns: 8})
 	if err != nil {
+		dropSchema(name)
 		tb.Fatalf("postgres: open test schema: %v", err)
 	}
-	tb.Cleanup(func() { db.Close() }) // runs before the DROP SCHEMA registered earlier
+	tb.Cleanup(func() {
+		db.Close()
+		recycleSchema(name, dsn)
+	})
 	return db
 }
 
-// CreateTestSchema creates an empty schema in SchemaTestDatabase, registers
-// its removal with tb.Cleanup and returns a URL whose connections use it
-// (search_path). It skips or fails like OpenTestDB when the server cannot
-// be reached.
-func CreateTestSchema(tb testing.TB) string {
+// The schemas emptied and ready for the next test of this process.
+var schemaPool struct {
+	mu   sync.Mutex
+	free []pooledSchema
+}
+
+type pooledSchema struct{ name, dsn string }
+
+func takePooledSchema() (name, dsn string, ok bool) {
+	schemaPool.mu.Lock()
+	defer schemaPool.mu.Unlock()
+	n := len(schemaPool.free)
+	if n == 0 {
+		return "", "", false
+	}
+	s := schemaPool.free[n-1]
+	schemaPool.free = schemaPool.free[:n-1]
+	return s.name, s.dsn, true
+}
+
+// recycleSchema empties the schema of an ended test and pools it; a schema
+// that cannot be emptied is dropped.
+func recycleSchema(name, dsn string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE makes
+	// new files for every table and index (tens of milliseconds). Tables
+	// are emptied in passes so that those referring to others go first.
+	reset := `SET lock_timeout = '5s';
+DO $$
+DECLARE r record; left_ text[]; still text[]; t text;
+BEGIN
+	SELECT array_agg(tablename::text) INTO left_ FROM pg_tables
+		WHERE schemaname = '` + name + `' AND tablename <> 'schema_migrations';
+	WHILE left_ IS NOT NULL AND array_length(left_, 1) > 0 LOOP
+		still := '{}';
+		FOREACH t IN ARRAY left_ LOOP
+			BEGIN
+				EXECUTE 'DELETE FROM ' || quote_ident('` + name + `') || '.' || quote_ident(t);
+			EXCEPTION WHEN foreign_key_violation THEN
+				still := still || t;
+			END;
+		END LOOP;
+		IF array_length(still, 1) = array_length(left_, 1) THEN
+			RAISE EXCEPTION 'cannot empty %', still;
+		END IF;
+		left_ := still;
+	END LOOP;
+	FOR r IN SELECT sequencename FROM pg_sequences WHERE schemaname = '` + name + `' LOOP
+		PERFORM setval(quote_ident('` + name + `') || '.' || quote_ident(r.sequencename), 1, false);
+	END LOOP;
+END $$`
+	base, err := schemaDatabase(TestURL())
+	if err == nil {
+		err = execOn(ctx, base, reset)
+	}
+	if err != nil {
+		dropSchema(name)
+		return
+	}
+	schemaPool.mu.Lock()
+	schemaPool.free = append(schemaPool.free, pooledSchema{name, dsn})
+	schemaPool.mu.Unlock()
+}
+
+func dropSchema(name string) {
+	base, err := schemaDatabase(TestURL())
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	execOn(ctx, base, "DROP SCHEMA IF EXISTS "+name+" CASCADE")
+}
+
+// execOn runs sql (no arguments: several statements may be sent) on a
+// fresh connection to dsn.
+func execOn(ctx context.Context, dsn, sql string) error {
+	conn, err := connectAdmin(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+func newSchemaName() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "groupd_t_" + strconv.FormatInt(time.Now().Unix(), 10) + "_" + hex.EncodeToString(b)
+}
+
+// schemaBase returns the URL of SchemaTestDatabase, skipping or failing tb
+// like OpenTestDB when the server cannot be reached.
+func schemaBase(tb testing.TB) string {
 	tb.Helper()
 	admin := TestURL()
 	if err := unreachableErr(admin); err != nil && !requirePostgres() {
@@ -61,32 +171,23 @@ func CreateTestSchema(tb testing.TB) string {
 		}
 		tb.Fatalf("postgres: test schema database: %v", err)
 	}
+	return base
+}
+
+// CreateTestSchema creates an empty schema in SchemaTestDatabase, registers
+// its removal with tb.Cleanup and returns a URL whose connections use it
+// (search_path), for tests that run groupd processes on it. It skips or
+// fails like OpenTestDB when the server cannot be reached.
+func CreateTestSchema(tb testing.TB) string {
+	tb.Helper()
+	base := schemaBase(tb)
+	name := newSchemaName()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := connectAdmin(ctx, base)
-	if err != nil {
-		tb.Fatalf("postgres: connect to %s: %v", redact(base), err)
-	}
-	defer conn.Close(context.Background())
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "groupd_t_" + strconv.FormatInt(time.Now().Unix(), 10) + "_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
+	if err := execOn(ctx, base, "CREATE SCHEMA "+name); err != nil {
 		tb.Fatalf("postgres: create test schema: %v", err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := connectAdmin(ctx, base)
-		if err != nil {
-			tb.Errorf("postgres: drop test schema %s: %v", name, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+name+" CASCADE"); err != nil {
-			tb.Errorf("postgres: drop test schema %s: %v", name, err)
-		}
-	})
+	tb.Cleanup(func() { dropSchema(name) })
 	dsn, err := withSearchPath(base, name)
 	if err != nil {
 		tb.Fatalf("postgres: %v", err)
@@ -102,7 +203,7 @@ var schemaDB struct {
 
 // schemaDatabase creates SchemaTestDatabase when missing (once per
 // process; concurrent test processes may race, which is fine), drops the
-// schemas older than an hour that killed runs left, and returns its URL.
+// stale schemas that ended runs left, and returns its URL.
 func schemaDatabase(admin string) (string, error) {
 	schemaDB.once.Do(func() {
 		schemaDB.url, schemaDB.err = prepareSchemaDatabase(admin)
@@ -144,8 +245,9 @@ func prepareSchemaDatabase(admin string) (string, error) {
 	return base, nil
 }
 
-// dropStaleSchemas drops test schemas created more than an hour ago.
-// Failures are ignored: this is housekeeping.
+// dropStaleSchemas drops test schemas created more than six hours ago (no
+// test process runs that long; a pooled schema lives as long as its
+// process). Failures are ignored: this is housekeeping.
 func dropStaleSchemas(ctx context.Context, base string) {
 	conn, err := connectAdmin(ctx, base)
 	if err != nil {
@@ -157,7 +259,7 @@ func dropStaleSchemas(ctx context.Context, base string) {
 		return
 	}
 	var stale []string
-	cutoff := time.Now().Add(-time.Hour).Unix()
+	cutoff := time.Now().Add(-6 * time.Hour).Unix()
 	for rows.Next() {
 		var name string
 		if rows.Scan(&name) != nil {

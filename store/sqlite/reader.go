@@ -306,7 +306,9 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 		args = append(args, q.Keyword, q.Keyword, q.Keyword)
 	}
 	limit, offset := limitOffset(q.Page)
-	err = func(h handle) error {
+	// One snapshot: the total agrees with the page even while members
+	// join and leave (PostgreSQL reads both in one statement).
+	err = r.h.snapshot(ctx, func(h handle) error {
 		query := `SELECT ` + memberCols + ` FROM group_members WHERE ` + where + `
 			ORDER BY role_level DESC, seq LIMIT ? OFFSET ?`
 		if offset >= deepOffset {
@@ -329,7 +331,7 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 		}
 		total, err = queryInt(ctx, h, `SELECT count(*) FROM group_members WHERE `+where, args...)
 		return err
-	}(r.h)
+	})
 	return members, total, err
 }
 
@@ -353,7 +355,7 @@ func (r reader) MemberUserIDs(ctx context.Context, groupID string) (_ []string, 
 func (r reader) ListJoined(ctx context.Context, userID string, page domain.Page) (members []domain.Member, total int64, err error) {
 	defer wrap(&err, "sqlite.ListJoined(%q, %+v)", userID, page)
 	limit, offset := limitOffset(page)
-	err = func(h handle) error {
+	err = r.h.snapshot(ctx, func(h handle) error { // the total agrees with the page
 		q := `SELECT ` + memberCols + ` FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`
 		if offset >= deepOffset {
 			// The inner query skips the offset in the covering index.
@@ -366,7 +368,7 @@ func (r reader) ListJoined(ctx context.Context, userID string, page domain.Page)
 		}
 		total, err = countJoined(ctx, h, userID)
 		return err
-	}(r.h)
+	})
 	return members, total, err
 }
 
