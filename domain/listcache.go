@@ -26,9 +26,12 @@ import (
 // the build, and the list is kept only if it did not move meanwhile;
 // otherwise the request takes the SQL path.
 //
-// Only pages at offset ListCacheMinOffset or deeper use the cache (an OFFSET
-// that small is cheap in SQL); the cache holds at most ListCacheIDs IDs in
-// all, least recently used lists going first.
+// Pages at offset ListCacheMinOffset or deeper use the cache, building the
+// list when needed; shallower pages (an OFFSET that small is cheap in SQL)
+// use it only when it already holds the list at the current version, and
+// never build it, so that a busy group's first pages do not rebuild a long
+// list after every write. The cache holds at most ListCacheIDs IDs in all,
+// least recently used lists going first.
 
 // Defaults of the list cache.
 const (
@@ -117,8 +120,19 @@ func (s *Service) versionState(ctx context.Context, owner VersionOwner) (Version
 // cachedIDs returns owner's list as of its current version: from the cache
 // when the version matches, else built with build. ok is false when the
 // list moved during the build; the caller then reads the store directly.
-func (s *Service) cachedIDs(ctx context.Context, owner VersionOwner, build func(context.Context) ([]string, error)) (ids []string, ok bool, err error) {
+//
+// Without mayBuild it answers only from a cached list; ok is false when
+// there is none at the current version.
+func (s *Service) cachedIDs(ctx context.Context, owner VersionOwner, mayBuild bool, build func(context.Context) ([]string, error)) (ids []string, ok bool, err error) {
 	c := s.lists
+	if !mayBuild {
+		c.mu.Lock()
+		_, held := c.entries[owner]
+		c.mu.Unlock()
+		if !held {
+			return nil, false, nil // no version read for lists never paged deep
+		}
+	}
 	st, err := s.versionState(ctx, owner)
 	if err != nil {
 		return nil, false, err
@@ -131,6 +145,10 @@ func (s *Service) cachedIDs(ctx context.Context, owner VersionOwner, build func(
 			c.mu.Unlock()
 			return e.ids, true, nil
 		}
+	}
+	if !mayBuild {
+		c.mu.Unlock()
+		return nil, false, nil
 	}
 	if b, busy := c.building[owner]; busy && b.state == st {
 		c.mu.Unlock()
@@ -194,8 +212,11 @@ func pageOf(ids []string, p Page) []string {
 	return ids[lo:min(lo+p.Limit, len(ids))]
 }
 
-func (s *Service) useListCache(p Page) bool {
-	return s.lists != nil && p.Offset >= ListCacheMinOffset && p.Limit > 0 && p.Limit <= listCacheMaxPage
+// useListCache reports whether page p may come from the list cache, and
+// whether it may build the list.
+func (s *Service) useListCache(p Page) (use, build bool) {
+	use = s.lists != nil && p.Offset >= 0 && p.Limit > 0 && p.Limit <= listCacheMaxPage
+	return use, use && p.Offset >= ListCacheMinOffset
 }
 
 // orderedMemberIDs builds a group's member IDs in list order: the owner and
@@ -230,10 +251,11 @@ func (s *Service) orderedMemberIDs(groupID string) func(context.Context) ([]stri
 // members from the list cache. ok is false when the caller must read the
 // store instead.
 func (s *Service) membersPageFromCache(ctx context.Context, q MemberQuery) (ms []Member, total int64, ok bool, err error) {
-	if !s.useListCache(q.Page) || len(q.RoleLevels) > 0 || q.Keyword != "" {
+	use, build := s.useListCache(q.Page)
+	if !use || len(q.RoleLevels) > 0 || q.Keyword != "" {
 		return nil, 0, false, nil
 	}
-	ids, ok, err := s.cachedIDs(ctx, VersionOwner{Kind: VersionGroupMembers, ID: q.GroupID}, s.orderedMemberIDs(q.GroupID))
+	ids, ok, err := s.cachedIDs(ctx, VersionOwner{Kind: VersionGroupMembers, ID: q.GroupID}, build, s.orderedMemberIDs(q.GroupID))
 	if err != nil || !ok {
 		return nil, 0, false, err
 	}
@@ -259,10 +281,11 @@ func (s *Service) membersPageFromCache(ctx context.Context, q MemberQuery) (ms [
 // joinedPageFromCache answers a deep page of a user's joined groups from
 // the list cache: the page's group IDs and the total.
 func (s *Service) joinedPageFromCache(ctx context.Context, userID string, p Page) (groupIDs []string, total int64, ok bool, err error) {
-	if !s.useListCache(p) {
+	use, build := s.useListCache(p)
+	if !use {
 		return nil, 0, false, nil
 	}
-	ids, ok, err := s.cachedIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, func(ctx context.Context) ([]string, error) {
+	ids, ok, err := s.cachedIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, build, func(ctx context.Context) ([]string, error) {
 		ids, err := s.store.JoinedGroupIDs(ctx, userID)
 		return ids, storeErr(err, "read joined group IDs")
 	})

@@ -271,3 +271,54 @@ func TestListCacheReusesListUntilVersionMoves(t *testing.T) {
 		t.Fatalf("%d list builds after one write, want 2", n)
 	}
 }
+
+// First pages use a list the cache holds at the current version but never
+// build one: a busy group's first pages must not rebuild a long list after
+// every write.
+func TestListCacheShallowPagesNeverBuild(t *testing.T) {
+	cached, plain := lcSetup(t)
+	cs := &countingStore{Store: cached.Store()}
+	svc := domain.NewService(cs, domain.Options{})
+	ctx := context.Background()
+	first := func(step string) {
+		t.Helper()
+		q := domain.MemberQuery{GroupID: lcGroup, Page: domain.Page{Limit: 20}}
+		got, gotTotal, err := svc.ListMembers(ctx, owner, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantTotal, err := plain.ListMembers(ctx, owner, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotTotal != wantTotal || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: first page differs", step)
+		}
+	}
+	deep := func() {
+		t.Helper()
+		if _, _, err := svc.ListMembers(ctx, owner, domain.MemberQuery{GroupID: lcGroup,
+			Page: domain.Page{Offset: domain.ListCacheMinOffset, Limit: 20}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(step string, n int64) {
+		t.Helper()
+		if got := cs.builds.Load(); got != n {
+			t.Fatalf("%s: %d list builds, want %d", step, got, n)
+		}
+	}
+	first("cold")
+	want("first page, cold", 0)
+	deep()
+	want("deep page", 1)
+	first("held")
+	want("first page, list held", 1)
+	if _, err := svc.InviteMembers(ctx, owner, domain.InviteInput{GroupID: lcGroup, UserIDs: []string{lcUserID(lcMembers + 3)}}); err != nil {
+		t.Fatal(err)
+	}
+	first("after a write")
+	want("first page after a write", 1)
+	deep()
+	want("deep page after a write", 2)
+}

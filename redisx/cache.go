@@ -2,6 +2,8 @@ package redisx
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,52 +28,57 @@ func (c *Client) NewCacheBackend() *CacheBackend {
 
 var _ storecache.Backend = (*CacheBackend)(nil)
 
-// lookup returns, per pair (KEYS[2i-1] entry, KEYS[2i] generation), the
-// entry or false and the generation token, setting the token to ARGV[i]
-// (with a lifetime of ARGV[#ARGV] ms) when it is missing.
-var lookup = redis.NewScript(`
-local out = {}
-local ttl = ARGV[#ARGV]
-for i = 1, #KEYS, 2 do
-  local v = redis.call('GET', KEYS[i])
-  local g = redis.call('GET', KEYS[i+1])
-  if not g then
-    g = ARGV[(i+1)/2]
-    redis.call('SET', KEYS[i+1], g, 'PX', ttl)
-  end
-  out[i] = v or false
-  out[i+1] = g
-end
-return out`)
-
-// Lookup implements storecache.Backend in one script call.
+// Lookup implements storecache.Backend: one MGET of every entry and
+// generation key; keys without a generation get one (SET NX, then GET the
+// winner) in a second round trip, which only a first read after a write
+// nobody has read yet, or after Redis forgot the key, pays.
 func (b *CacheBackend) Lookup(ctx context.Context, pairs []storecache.Pair) ([][]byte, []string, error) {
 	if err := b.c.begin(); err != nil {
 		return nil, nil, err
 	}
 	keys := make([]string, 0, 2*len(pairs))
-	args := make([]any, 0, len(pairs)+1)
 	for _, p := range pairs {
 		keys = append(keys, b.ns+p.Key, b.ns+p.Gen)
-		args = append(args, storecache.NewToken())
 	}
-	args = append(args, b.genTTL.Milliseconds())
-	res, err := lookup.Run(ctx, b.c.rdb, keys, args...).Slice()
+	res, err := b.c.rdb.MGet(ctx, keys...).Result()
 	if err = b.c.end(err); err != nil {
 		return nil, nil, err
 	}
 	entries := make([][]byte, len(pairs))
 	tokens := make([]string, len(pairs))
+	var claim []int
 	for i := range pairs {
 		if 2*i+1 >= len(res) {
-			break
+			return nil, nil, fmt.Errorf("redis: MGET answered %d values for %d keys", len(res), len(keys))
 		}
 		if v, ok := res[2*i].(string); ok {
 			entries[i] = []byte(v)
 		}
 		if g, ok := res[2*i+1].(string); ok {
 			tokens[i] = g
+		} else {
+			claim = append(claim, i)
 		}
+	}
+	if len(claim) == 0 {
+		return entries, tokens, nil
+	}
+	gets := make([]*redis.StringCmd, len(claim))
+	_, err = b.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range claim {
+			p.SetNX(ctx, b.ns+pairs[i].Gen, storecache.NewToken(), b.genTTL)
+			gets[j] = p.Get(ctx, b.ns+pairs[i].Gen)
+		}
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		err = nil // a GET of a key that expired at once: that pair is not filled
+	}
+	if err = b.c.end(err); err != nil {
+		return nil, nil, err
+	}
+	for j, i := range claim {
+		tokens[i] = gets[j].Val() // "" if it vanished meanwhile: not filled
 	}
 	return entries, tokens, nil
 }

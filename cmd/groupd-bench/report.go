@@ -180,6 +180,17 @@ func (r *report) markdown() string {
 		p("| %s | %s, %d B (%d B sent)%s | %.0f | %s | %s | %s | %s | %s | %d |", w.name, w.sample, w.bytes, w.wireBytes, batch,
 			w.max.throughput, ceil, ratio, cpu, ms(w.half.p50), ms(w.half.p99), w.max.errors+w.half.errors+w.ceil.errors)
 	}
+	for _, w := range r.rows {
+		for _, a := range []struct {
+			what string
+			res  result
+		}{{"max", w.max}, {"ceiling", w.ceil}, {"half max", w.half}} {
+			if a.res.errors > 0 {
+				p("")
+				p("%s, %s: %d failed requests; the first: %s", w.name, a.what, a.res.errors, a.res.firstError)
+			}
+		}
+	}
 	p("")
 	p("## Targets")
 	p("")

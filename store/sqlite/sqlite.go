@@ -70,7 +70,7 @@ type DB struct {
 	rdb    *sql.DB // read pool, query_only
 	w      *writer
 	ckpt   *checkpointer // WAL checkpoints off the writer's path
-	mu     sync.RWMutex // guards closed against Write's send on w.queue
+	mu     sync.RWMutex  // guards closed against Write's send on w.queue
 	closed bool
 }
 

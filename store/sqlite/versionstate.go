@@ -31,11 +31,14 @@ var _ domain.JoinedIDPager = (*DB)(nil)
 func (r reader) JoinedGroupIDPage(ctx context.Context, userID string, page domain.Page) (ids []string, total int64, err error) {
 	defer wrap(&err, "sqlite.JoinedGroupIDPage(%q, %+v)", userID, page)
 	limit, offset := limitOffset(page)
-	ids, err = queryAll(ctx, r.h, scanString,
-		`SELECT group_id FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`, userID, limit, offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	total, err = countJoined(ctx, r.h, userID)
+	err = r.h.snapshot(ctx, func(h handle) error { // the total agrees with the page, as in ListJoined
+		ids, err = queryAll(ctx, h, scanString,
+			`SELECT group_id FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`, userID, limit, offset)
+		if err != nil {
+			return err
+		}
+		total, err = countJoined(ctx, h, userID)
+		return err
+	})
 	return ids, total, err
 }
