@@ -104,8 +104,9 @@ type Store struct {
 	log *slog.Logger
 }
 
-// New wraps s with a cache on b. The result also implements
-// domain.MutedMemberFinder when s does.
+// New wraps s with a cache on b. The result also implements the optional
+// store capabilities s implements (domain.MutedMemberFinder,
+// domain.VersionStateReader), passed through uncached.
 func New(s domain.Store, b Backend, opts Options) domain.Store {
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
@@ -117,8 +118,15 @@ func New(s domain.Store, b Backend, opts Options) domain.Store {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger}
-	if f, ok := s.(domain.MutedMemberFinder); ok {
+	f, isF := s.(domain.MutedMemberFinder)
+	v, isV := s.(domain.VersionStateReader)
+	switch {
+	case isF && isV:
+		return finderVersionStore{c, f, v}
+	case isF:
 		return finderStore{c, f}
+	case isV:
+		return versionStore{c, v}
 	}
 	return c
 }
@@ -130,6 +138,29 @@ type finderStore struct {
 
 func (s finderStore) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error) {
 	return s.f.GroupsWithMutedMembers(ctx, groupIDs, now)
+}
+
+type versionStore struct {
+	*Store
+	v domain.VersionStateReader
+}
+
+func (s versionStore) VersionState(ctx context.Context, owner domain.VersionOwner) (domain.VersionState, error) {
+	return s.v.VersionState(ctx, owner)
+}
+
+type finderVersionStore struct {
+	*Store
+	f domain.MutedMemberFinder
+	v domain.VersionStateReader
+}
+
+func (s finderVersionStore) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error) {
+	return s.f.GroupsWithMutedMembers(ctx, groupIDs, now)
+}
+
+func (s finderVersionStore) VersionState(ctx context.Context, owner domain.VersionOwner) (domain.VersionState, error) {
+	return s.v.VersionState(ctx, owner)
 }
 
 // Keys. Generations: "G:g:<group>", "G:u:<user>". Entries: "g:<group>"
@@ -291,6 +322,7 @@ func (c *Store) ids(ctx context.Context, p Pair, read func() ([]string, error)) 
 func (c *Store) Write(ctx context.Context, fn func(tx domain.Tx) error) error {
 	t := &touched{gens: map[string]bool{}}
 	marker := NewMarker()
+	marked := false // fn returned nil and its entities were (being) marked
 	err := c.Store.Write(ctx, func(tx domain.Tx) error {
 		// Across retries the set only grows: a superset is safe.
 		if err := fn(&cacheTx{Tx: tx, t: t}); err != nil {
@@ -300,15 +332,17 @@ func (c *Store) Write(ctx context.Context, fn func(tx domain.Tx) error) error {
 		if len(gens) == 0 {
 			return nil
 		}
+		marked = true
 		if err := c.b.Mark(ctx, gens, marker); err != nil {
 			return &domain.Error{Kind: domain.KindUnavailable,
 				Message: "the shared cache cannot be reached, nothing was written; retry shortly", Cause: err}
 		}
 		return nil
 	})
-	// Even when Write failed: its markers go, and a commit whose outcome
-	// is unknown may have happened.
-	if gens := t.list(); len(gens) > 0 {
+	// Even when Write failed after marking: its markers go, and a commit
+	// whose outcome is unknown may have happened. (A transaction that
+	// failed before marking changed nothing.)
+	if gens := t.list(); marked && len(gens) > 0 {
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if berr := c.b.Bump(bctx, gens, marker); berr != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/store/sqlite"
 )
 
@@ -42,4 +43,17 @@ func BenchmarkDatasetGetGroup(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDatasetListMembersFirst reads the first page of the
+// 100,000-member group.
+func BenchmarkDatasetListMembersFirst(b *testing.B) {
+	db := openDataset(b)
+	ctx := context.Background()
+	q := domain.MemberQuery{GroupID: "3000000000", Page: domain.Page{Limit: 20}}
+	for b.Loop() {
+		if ms, _, err := db.ListMembers(ctx, q); err != nil || len(ms) != 20 {
+			b.Fatal(err, len(ms))
+		}
+	}
 }

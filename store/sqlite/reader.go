@@ -190,6 +190,9 @@ func (r reader) GetUsers(ctx context.Context, ids []string) (_ []domain.User, er
 	if len(ids) == 0 {
 		return []domain.User{}, nil
 	}
+	if len(ids) == 1 { // the common case, without json_each's set-up (≈20% of the call)
+		return queryAll(ctx, r.h, scanUser, `SELECT `+userCols+` FROM users WHERE user_id = ?`, ids[0])
+	}
 	return queryAll(ctx, r.h, scanUser,
 		`SELECT `+userCols+` FROM users WHERE user_id IN (SELECT value FROM json_each(?))`, jsonList(ids))
 }
@@ -221,6 +224,9 @@ func (r reader) GetGroups(ctx context.Context, ids []string) (_ []domain.Group, 
 	defer wrap(&err, "sqlite.GetGroups(%d ids)", len(ids))
 	if len(ids) == 0 {
 		return []domain.Group{}, nil
+	}
+	if len(ids) == 1 {
+		return queryAll(ctx, r.h, scanGroup, `SELECT `+groupCols+` FROM groups WHERE group_id = ?`, ids[0])
 	}
 	return queryAll(ctx, r.h, scanGroup,
 		`SELECT `+groupCols+` FROM groups WHERE group_id IN (SELECT value FROM json_each(?))`, jsonList(ids))
@@ -283,6 +289,10 @@ func (r reader) GetMembers(ctx context.Context, groupID string, userIDs []string
 	if len(userIDs) == 0 {
 		return []domain.Member{}, nil
 	}
+	if len(userIDs) == 1 {
+		return queryAll(ctx, r.h, scanMember,
+			`SELECT `+memberCols+` FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userIDs[0])
+	}
 	return queryAll(ctx, r.h, scanMember,
 		`SELECT `+memberCols+` FROM group_members
 		 WHERE group_id = ? AND user_id IN (SELECT value FROM json_each(?))`, groupID, jsonList(userIDs))
@@ -306,6 +316,14 @@ func (r reader) ListMembers(ctx context.Context, q domain.MemberQuery) (members 
 		args = append(args, q.Keyword, q.Keyword, q.Keyword)
 	}
 	limit, offset := limitOffset(q.Page)
+	if len(q.RoleLevels) == 0 && q.Keyword == "" && offset < deepOffset {
+		// The common first pages: page and total in one statement, so
+		// they agree without the cost of a read transaction.
+		var ok bool
+		if members, total, ok, err = r.membersWithCount(ctx, q.GroupID, limit, offset); ok || err != nil {
+			return members, total, err
+		}
+	}
 	// One snapshot: the total agrees with the page even while members
 	// join and leave (PostgreSQL reads both in one statement).
 	err = r.h.snapshot(ctx, func(h handle) error {

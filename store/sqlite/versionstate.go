@@ -28,17 +28,57 @@ var _ domain.JoinedIDPager = (*DB)(nil)
 
 // JoinedGroupIDPage pages userID's joined group IDs in join order from the
 // covering index (user_id, seq, group_id), with the kept count as total.
+// Page and total come from one statement, so they agree (as ListJoined's
+// do) without the cost of a read transaction; only a page past the end
+// reads the total on its own.
 func (r reader) JoinedGroupIDPage(ctx context.Context, userID string, page domain.Page) (ids []string, total int64, err error) {
 	defer wrap(&err, "sqlite.JoinedGroupIDPage(%q, %+v)", userID, page)
 	limit, offset := limitOffset(page)
-	err = r.h.snapshot(ctx, func(h handle) error { // the total agrees with the page, as in ListJoined
-		ids, err = queryAll(ctx, h, scanString,
-			`SELECT group_id FROM group_members WHERE user_id = ? ORDER BY seq LIMIT ? OFFSET ?`, userID, limit, offset)
-		if err != nil {
-			return err
+	rows, err := r.h.query(ctx, `SELECT group_id, coalesce((SELECT joined FROM user_joined_counts WHERE user_id = ?1), 0)
+		FROM group_members WHERE user_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3`, userID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	ids = []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id, &total); err != nil {
+			return nil, 0, err
 		}
-		total, err = countJoined(ctx, h, userID)
-		return err
-	})
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(ids) == 0 {
+		total, err = countJoined(ctx, r.h, userID)
+	}
 	return ids, total, err
+}
+
+// membersWithCount reads an unfiltered page of a group's members and the
+// group's MemberCount in one statement. ok is false for an empty page (the
+// statement then yields no count).
+func (r reader) membersWithCount(ctx context.Context, groupID string, limit, offset int64) (ms []domain.Member, total int64, ok bool, err error) {
+	rows, err := r.h.query(ctx, `SELECT `+memberCols+`,
+		coalesce((SELECT member_count FROM groups WHERE group_id = ?1), 0)
+		FROM group_members WHERE group_id = ?1 ORDER BY role_level DESC, seq LIMIT ?2 OFFSET ?3`, groupID, limit, offset)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	ms = []domain.Member{}
+	for rows.Next() {
+		var m domain.Member
+		if err := rows.Scan(&m.GroupID, &m.UserID, &m.RoleLevel, &m.CustomRole, &m.JoinTime, &m.Nickname, &m.FaceURL,
+			&m.JoinSource, &m.InviterUserID, &m.OperatorUserID, &m.MuteEndTime, &m.Ex, &m.Seq, &total); err != nil {
+			return nil, 0, false, err
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	return ms, total, len(ms) > 0, nil
 }
