@@ -276,8 +276,10 @@ func TestDeadlockRetried(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if runs[0]+runs[1] != 3 {
-		t.Errorf("runs %v, want one transaction rerun after the deadlock", runs)
+	// At least one transaction must have been rerun after the deadlock; under
+	// load the server may time out the other one's lock wait too.
+	if runs[0]+runs[1] < 3 {
+		t.Errorf("runs %v, want a transaction rerun after the deadlock", runs)
 	}
 	for _, o := range []domain.VersionOwner{a, b} {
 		if st, _, err := db.VersionLog(ctx, o, 0, 0); err != nil || st.Version != 2 {
