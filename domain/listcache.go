@@ -3,6 +3,7 @@ package domain
 import (
 	"container/list"
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -162,27 +163,32 @@ func (s *Service) cachedIDs(ctx context.Context, owner VersionOwner, mayBuild bo
 			return nil, false, ctx.Err()
 		}
 	}
-	b := &listBuild{state: st, done: make(chan struct{})}
+	b := &listBuild{state: st, done: make(chan struct{}), err: errBuildAborted}
 	c.building[owner] = b
 	c.mu.Unlock()
+	defer func() { // also when build panics: waiters must not hang
+		c.mu.Lock()
+		if c.building[owner] == b {
+			delete(c.building, owner)
+		}
+		if b.ok {
+			c.put(&listEntry{owner: owner, state: st, ids: b.ids})
+		}
+		c.mu.Unlock()
+		close(b.done)
+	}()
 
-	b.ids, b.err = build(ctx)
-	if b.err == nil {
+	ids, err = build(ctx)
+	if err == nil {
 		var after VersionState
-		after, b.err = s.versionState(ctx, owner)
-		b.ok = b.err == nil && after == st
+		after, err = s.versionState(ctx, owner)
+		ok = err == nil && after == st
 	}
-	c.mu.Lock()
-	if c.building[owner] == b {
-		delete(c.building, owner)
-	}
-	if b.ok {
-		c.put(&listEntry{owner: owner, state: st, ids: b.ids})
-	}
-	c.mu.Unlock()
-	close(b.done)
-	return b.ids, b.ok, b.err
+	b.ids, b.ok, b.err = ids, ok, err
+	return ids, ok, err
 }
+
+var errBuildAborted = errors.New("list build aborted")
 
 // put stores e, replacing the owner's older list, and evicts the least
 // recently used lists beyond the bound. c.mu is held.

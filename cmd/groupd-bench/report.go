@@ -172,7 +172,7 @@ func (r *report) markdown() string {
 		}
 		batch := ""
 		if w.batch > 0 {
-			batch = fmt.Sprintf(", %.1f writes/commit", w.batch)
+			batch = fmt.Sprintf(", %.1f writes/commit, writer busy %.0f%%, %.1f ms/COMMIT", w.batch, 100*w.writerBusy, w.commitMs)
 		}
 		if !w.read && w.max.written > 0 && w.max.requests > 0 {
 			batch += fmt.Sprintf(", %.0f KiB written to disk per request", float64(w.max.written)/float64(w.max.requests)/1024)
