@@ -2,79 +2,17 @@ package postgres
 
 import (
 	"errors"
-	"io"
 	"net"
 	"net/url"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/tcpproxy"
 )
-
-// proxy forwards TCP connections to the test server and can be stopped and
-// started, standing in for a server that goes down and comes back without
-// disturbing the real one other tests share.
-type proxy struct {
-	t      *testing.T
-	target string
-	addr   string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target, addr: "127.0.0.1:0"}
-	p.start()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) start() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-// stop refuses new connections and cuts the open ones.
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // TestServerDownAndBack: while the server is unreachable, reads and writes
 // fail fast with ErrUnavailable and leave nothing half-written; when it
@@ -89,8 +27,8 @@ func TestServerDownAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startProxy(t, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))))
-	u.Host = p.addr
+	p := tcpproxy.Start(t, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))))
+	u.Host = p.Addr()
 	ctx := ctxT(t)
 	db, err := Open(ctx, u.String(), Options{MaxConns: 4, ConnectTimeout: 2 * time.Second})
 	if err != nil {
@@ -99,7 +37,7 @@ func TestServerDownAndBack(t *testing.T) {
 	defer db.Close()
 	mustWrite(t, db, func(tx domain.Tx) error { return tx.InsertGroup(ctx, domain.Group{GroupID: "g"}) })
 
-	p.stop()
+	p.Stop()
 	for _, call := range []struct {
 		name string
 		fn   func() error
@@ -130,7 +68,7 @@ func TestServerDownAndBack(t *testing.T) {
 	}
 
 	// A write cut off half way keeps nothing.
-	p.start()
+	p.Start()
 	err = db.Write(ctx, func(tx domain.Tx) error {
 		if _, err := tx.LockGroup(ctx, "g"); err != nil {
 			return err
@@ -138,7 +76,7 @@ func TestServerDownAndBack(t *testing.T) {
 		if err := tx.InsertMembers(ctx, []domain.Member{{GroupID: "g", UserID: "half"}}); err != nil {
 			return err
 		}
-		p.stop()
+		p.Stop()
 		_, err := tx.LogVersion(ctx, domain.VersionOwner{Kind: domain.VersionGroupMembers, ID: "g"}, domain.OpInsert, []string{"half"})
 		return err
 	})
@@ -146,7 +84,7 @@ func TestServerDownAndBack(t *testing.T) {
 		t.Errorf("Write cut off: %v, want ErrUnavailable", err)
 	}
 
-	p.start()
+	p.Start()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		g, err := db.GetGroup(ctx, "g")
