@@ -1,0 +1,230 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/groupd/groupd/domain"
+)
+
+// Bench runs the store benchmarks every backend shares: concurrent writes
+// (group commit on SQLite, row locks on PostgreSQL), GetGroups, and first,
+// deep-offset and keyset pages of a user in 10,000 groups and of a group of
+// 100,000 members. open returns a fresh, empty store; settle (optional) runs
+// after seeding, e.g. to VACUUM as autovacuum would. Run with a bounded
+// time, e.g. go test -run '^$' -bench . -benchtime 2000x ./store/sqlite/
+func Bench(b *testing.B, open func(b *testing.B) domain.Store, settle func(b *testing.B, s domain.Store)) {
+	if settle == nil {
+		settle = func(*testing.B, domain.Store) {}
+	}
+	b.Run("Write", func(b *testing.B) { benchWrite(b, open) })
+	b.Run("GetGroups", func(b *testing.B) {
+		s := open(b)
+		benchSeedGroups(b, s, 1000, "g")
+		settle(b, s)
+		benchGetGroups(b, s)
+	})
+	b.Run("ListJoined", func(b *testing.B) { benchListJoined(b, open, settle) })
+	b.Run("ListMembers", func(b *testing.B) { benchListMembers(b, open, settle) })
+}
+
+func benchSeedGroups(b *testing.B, s domain.Store, n int, prefix string) {
+	b.Helper()
+	ctx := context.Background()
+	err := s.Write(ctx, func(tx domain.Tx) error {
+		for i := range n {
+			if err := tx.InsertGroup(ctx, domain.Group{GroupID: fmt.Sprintf("%s%d", prefix, i), Name: "group", CreateTime: int64(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchMember(gid, uid string) domain.Member {
+	return domain.Member{GroupID: gid, UserID: uid, RoleLevel: domain.RoleMember, JoinTime: 1, Nickname: "nick " + uid, Ex: "{}"}
+}
+
+// benchWrite inserts one member per Write (lock the group, insert, raise
+// member_count) into one of 100 groups, with 1, 16 and 64 writers.
+func benchWrite(b *testing.B, open func(b *testing.B) domain.Store) {
+	for _, writers := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			s := open(b)
+			benchSeedGroups(b, s, 100, "g")
+			var next atomic.Int64
+			ctx := context.Background()
+			// RunParallel starts parallelism × GOMAXPROCS goroutines.
+			b.SetParallelism(max(1, writers/runtime.GOMAXPROCS(0)))
+			b.ResetTimer()
+			run := func() {
+				i := next.Add(1)
+				gid := fmt.Sprintf("g%d", i%100)
+				err := s.Write(ctx, func(tx domain.Tx) error {
+					if _, err := tx.LockGroup(ctx, gid); err != nil {
+						return err
+					}
+					return tx.InsertMembers(ctx, []domain.Member{benchMember(gid, fmt.Sprintf("u%d", i))})
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			}
+			if writers == 1 {
+				for b.Loop() {
+					run()
+				}
+			} else {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						run()
+					}
+				})
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+		})
+	}
+}
+
+// benchGetGroups reads 10 of 1,000 groups by ID.
+func benchGetGroups(b *testing.B, s domain.Store) {
+	ctx := context.Background()
+	ids := make([]string, 10)
+	i := 0
+	for b.Loop() {
+		for j := range ids {
+			ids[j] = fmt.Sprintf("g%d", (i*10+j*97)%1000)
+		}
+		i++
+		gs, err := s.GetGroups(ctx, ids)
+		if err != nil || len(gs) != 10 {
+			b.Fatal(len(gs), err)
+		}
+	}
+}
+
+type benchCase struct {
+	name string
+	run  func() ([]domain.Member, error)
+}
+
+// runPageCases runs each case as a sub-benchmark that must return limit rows.
+func runPageCases(b *testing.B, limit int, cases []benchCase) {
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ms, err := c.run()
+				if err != nil || len(ms) != limit {
+					b.Fatal(len(ms), err)
+				}
+			}
+		})
+	}
+}
+
+// benchListJoined pages the joined groups of a user in 10,000 groups.
+func benchListJoined(b *testing.B, open func(b *testing.B) domain.Store, settle func(*testing.B, domain.Store)) {
+	const n, limit = 10000, 20
+	s := open(b)
+	benchSeedGroups(b, s, n, "g")
+	ctx := context.Background()
+	err := s.Write(ctx, func(tx domain.Tx) error {
+		ms := make([]domain.Member, n)
+		for i := range ms {
+			ms[i] = benchMember(fmt.Sprintf("g%d", i), "heavy")
+		}
+		return tx.InsertMembers(ctx, ms)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	settle(b, s)
+	all, err := s.ListJoinedAfter(ctx, "heavy", 0, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lastSeq := all[n-limit-1].Seq
+	runPageCases(b, limit, []benchCase{
+		{"page1", func() ([]domain.Member, error) {
+			ms, _, err := s.ListJoined(ctx, "heavy", domain.Page{Offset: 0, Limit: limit})
+			return ms, err
+		}},
+		{"deep-offset", func() ([]domain.Member, error) {
+			ms, _, err := s.ListJoined(ctx, "heavy", domain.Page{Offset: n - limit, Limit: limit})
+			return ms, err
+		}},
+		{"deep-keyset", func() ([]domain.Member, error) {
+			return s.ListJoinedAfter(ctx, "heavy", lastSeq, limit)
+		}},
+		{"ids", func() ([]domain.Member, error) {
+			ids, err := s.JoinedGroupIDs(ctx, "heavy")
+			if len(ids) != n {
+				return nil, fmt.Errorf("%d ids", len(ids))
+			}
+			return make([]domain.Member, limit), err
+		}},
+	})
+}
+
+// benchListMembers pages a group of 100,000 members (1 owner, 10 admins).
+func benchListMembers(b *testing.B, open func(b *testing.B) domain.Store, settle func(*testing.B, domain.Store)) {
+	const n, limit = 100000, 20
+	s := open(b)
+	benchSeedGroups(b, s, 1, "big")
+	ctx := context.Background()
+	err := s.Write(ctx, func(tx domain.Tx) error {
+		ms := make([]domain.Member, n)
+		for i := range ms {
+			ms[i] = benchMember("big0", fmt.Sprintf("u%d", i))
+			switch {
+			case i == 0:
+				ms[i].RoleLevel = domain.RoleOwner
+			case i <= 10:
+				ms[i].RoleLevel = domain.RoleAdmin
+			}
+		}
+		return tx.InsertMembers(ctx, ms)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	settle(b, s)
+	all, err := s.ListMembersAfter(ctx, "big0", 0, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lastSeq := all[n-limit-1].Seq
+	runPageCases(b, limit, []benchCase{
+		{"page1", func() ([]domain.Member, error) {
+			ms, _, err := s.ListMembers(ctx, domain.MemberQuery{GroupID: "big0", Page: domain.Page{Limit: limit}})
+			return ms, err
+		}},
+		{"deep-offset", func() ([]domain.Member, error) {
+			ms, _, err := s.ListMembers(ctx, domain.MemberQuery{GroupID: "big0", Page: domain.Page{Offset: n - limit, Limit: limit}})
+			return ms, err
+		}},
+		{"deep-keyset", func() ([]domain.Member, error) {
+			return s.ListMembersAfter(ctx, "big0", lastSeq, limit)
+		}},
+		{"admins", func() ([]domain.Member, error) {
+			ms, _, err := s.ListMembers(ctx, domain.MemberQuery{GroupID: "big0", RoleLevels: []int{domain.RoleOwner, domain.RoleAdmin}, Page: domain.Page{Limit: limit}})
+			if len(ms) == 11 {
+				ms = append(ms, make([]domain.Member, limit-11)...)
+			}
+			return ms, err
+		}},
+		{"ids", func() ([]domain.Member, error) {
+			ids, err := s.MemberUserIDs(ctx, "big0")
+			if len(ids) != n {
+				return nil, fmt.Errorf("%d ids", len(ids))
+			}
+			return make([]domain.Member, limit), err
+		}},
+	})
+}
