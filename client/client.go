@@ -123,13 +123,32 @@ type Error struct {
 
 func (e *Error) Error() string {
 	s := fmt.Sprintf("groupd %s: errCode %d %s", e.Path, e.Code, e.Msg)
-	if e.Dlt != "" {
-		s += ": " + e.Dlt
+	if d := e.Detail(); d != "" {
+		s += ": " + d
 	}
 	if e.HTTPStatus != 0 {
 		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
 	}
 	return s
+}
+
+// Detail is errDlt without the ": [code]Name" OpenIM appends to it (and
+// the ": " that an empty detail leaves in front): "user x not found", or ""
+// when the server said no more than the code.
+func (e *Error) Detail() string {
+	d := strings.TrimSpace(e.Dlt)
+	suffix := fmt.Sprintf("[%d]%s", e.Code, e.Msg)
+	if rest, ok := strings.CutSuffix(d, suffix); ok {
+		d = rest
+	}
+	for {
+		rest := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(d), ":"))
+		if rest == d {
+			break
+		}
+		d = rest
+	}
+	return strings.TrimLeft(d, ": ")
 }
 
 // OpenIM error codes groupd answers with.

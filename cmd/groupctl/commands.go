@@ -72,16 +72,26 @@ func cmdUserInfo(ctx context.Context, a *app, args []string) error {
 	}
 	resp, err := a.c.GetUsersInfo(ctx, &client.UserIDsReq{UserIDs: ids})
 	if err != nil {
-		return err
+		return notFound(err, plural("user", ids))
+	}
+	found := map[string]bool{}
+	for _, u := range resp.UsersInfo {
+		found[u.UserID] = true
 	}
 	if a.json {
-		return a.printJSON(resp.UsersInfo)
+		if err := a.printJSON(resp.UsersInfo); err != nil {
+			return err
+		}
+		return missing("user", ids, found)
 	}
 	t := a.table("USER ID", "NICKNAME", "FACE URL", "CREATED")
 	for _, u := range resp.UsersInfo {
 		t.row(u.UserID, u.Nickname, u.FaceURL, when(u.CreateTime))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return missing("user", ids, found)
 }
 
 func cmdUserGroups(ctx context.Context, a *app, args []string) error {
@@ -101,7 +111,7 @@ func cmdUserGroups(ctx context.Context, a *app, args []string) error {
 	resp, err := a.c.GetJoinedGroupList(ctx, &client.JoinedGroupListReq{FromUserID: ids[0],
 		Pagination: client.Pagination{PageNumber: int32(*page), ShowNumber: int32(*size)}})
 	if err != nil {
-		return err
+		return notFound(err, "user "+ids[0])
 	}
 	if a.json {
 		return a.printJSON(resp)
@@ -177,12 +187,42 @@ func cmdGroupInfo(ctx context.Context, a *app, args []string) error {
 	}
 	resp, err := a.c.GetGroupsInfo(ctx, &client.GroupIDsReq{GroupIDs: ids})
 	if err != nil {
-		return err
+		return notFound(err, plural("group", ids))
 	}
 	if a.json {
-		return a.printJSON(resp.GroupInfos)
+		if err := a.printJSON(resp.GroupInfos); err != nil {
+			return err
+		}
+	} else if err := a.groupTable(resp.GroupInfos); err != nil {
+		return err
 	}
-	return a.groupTable(resp.GroupInfos)
+	found := map[string]bool{}
+	for _, g := range resp.GroupInfos {
+		found[g.GroupID] = true
+	}
+	return missing("group", ids, found)
+}
+
+// plural is "group 1" or "groups 1, 2".
+func plural(noun string, ids []string) string {
+	if len(ids) == 1 {
+		return noun + " " + ids[0]
+	}
+	return noun + "s " + strings.Join(ids, ", ")
+}
+
+// missing is an error naming the ids that were asked for and not found.
+func missing(noun string, ids []string, found map[string]bool) error {
+	var lost []string
+	for _, id := range ids {
+		if !found[id] {
+			lost = append(lost, id)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s not found", plural(noun, lost))
 }
 
 func cmdGroupMembers(ctx context.Context, a *app, args []string) error {
@@ -203,7 +243,7 @@ func cmdGroupMembers(ctx context.Context, a *app, args []string) error {
 	resp, err := a.c.GetGroupMemberList(ctx, &client.MemberListReq{GroupID: ids[0], Keyword: *keyword,
 		Pagination: client.Pagination{PageNumber: int32(*page), ShowNumber: int32(*size)}})
 	if err != nil {
-		return err
+		return notFound(err, "group "+ids[0])
 	}
 	if a.json {
 		return a.printJSON(resp)

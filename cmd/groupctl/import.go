@@ -24,11 +24,24 @@ const (
 
 // csvFile is a CSV file with a header row, columns found by name.
 type csvFile struct {
-	cols map[string]int // lower-case name → index
-	rows [][]string
-	path string
+	cols   map[string]int // lower-case name → index
+	ncols  int            // columns the header names
+	rows   []csvRow       // the rows that parsed and fit the header
+	failed []failure      // rows refused while reading: broken quotes, extra columns
+	path   string
 }
 
+// csvRow is one record and the line it starts on (the header is line 1; a
+// quoted value may span lines, so lines and rows can differ).
+type csvRow struct {
+	line  int
+	cells []string
+}
+
+// readCSV reads the whole file. A row that does not parse (a broken quote)
+// or has more fields than the header names is set aside as a failure with
+// its line, and reading goes on after it, so the good rows before and after
+// it are imported.
 func readCSV(path string) (*csvFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -38,30 +51,77 @@ func readCSV(path string) (*csvFile, error) {
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	records, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(records) == 0 {
+	r.ReuseRecord = false
+	header, err := r.Read()
+	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file (want a header row)", path)
 	}
-	c := &csvFile{cols: map[string]int{}, rows: records[1:], path: path}
-	for i, name := range records[0] {
+	if err != nil {
+		return nil, fmt.Errorf("%s: the header row: %w", path, err)
+	}
+	c := &csvFile{cols: map[string]int{}, ncols: len(header), path: path}
+	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+		if name == "" {
+			continue
+		}
+		if _, dup := c.cols[name]; dup {
+			return nil, fmt.Errorf("%s: the header names the column %q twice", path, name)
+		}
 		c.cols[name] = i
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			c.failed = append(c.failed, failure{Line: pe.StartLine, Error: describeParseError(pe)})
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) > c.ncols {
+			c.failed = append(c.failed, failure{Line: line, ID: rec[0], Error: fmt.Sprintf(
+				"%d fields, but the header names %d columns (a comma too many, or a value with a comma that is not quoted)", len(rec), c.ncols)})
+			continue
+		}
+		c.rows = append(c.rows, csvRow{line: line, cells: rec})
 	}
 	return c, nil
 }
 
+// describeParseError says what is wrong with a row the CSV reader refused,
+// and which lines were left out because of it.
+func describeParseError(pe *csv.ParseError) string {
+	what := pe.Err.Error()
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		what = `a " inside a value that is not quoted (quote the whole value and double the quote: "say ""hi""")`
+	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine:
+		return fmt.Sprintf(`a quoted value opened on this line is not closed where it should be; the reader took lines %d–%d as one value and gave up on line %d: none of these lines were imported`,
+			pe.StartLine, pe.Line, pe.Line)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		what = `a " is missing, or a character follows a closing " (want "value",next)`
+	}
+	return fmt.Sprintf("not imported: %s (line %d, column %d)", what, pe.Line, pe.Column)
+}
+
+// rowCount is the number of rows in the file, good or refused.
+func (c *csvFile) rowCount() int { return len(c.rows) + len(c.failed) }
+
 func (c *csvFile) has(col string) bool { _, ok := c.cols[strings.ToLower(col)]; return ok }
 
 // get is row's value in col ("" when the column or the cell is missing).
-func (c *csvFile) get(row []string, col string) string {
+func (c *csvFile) get(row csvRow, col string) string {
 	i, ok := c.cols[strings.ToLower(col)]
-	if !ok || i >= len(row) {
+	if !ok || i >= len(row.cells) {
 		return ""
 	}
-	return strings.TrimSpace(row[i])
+	return strings.TrimSpace(row.cells[i])
 }
 
 // progress shows how far an import is, on stderr: a bar redrawn in place on
@@ -123,17 +183,19 @@ func (p *progress) finish() {
 
 // summary is the result of an import.
 type summary struct {
-	File     string    `json:"file"`
-	Kind     string    `json:"kind"`
-	Rows     int       `json:"rows"`
-	Done     int       `json:"done"`     // users registered or members added
-	Existing int       `json:"existing"` // already there: left as they were
-	Admins   int       `json:"admins,omitempty"`
-	Groups   int       `json:"groupsCreated,omitempty"`
-	Failed   int       `json:"failed"`
-	Failures []failure `json:"failures"`
-	Seconds  float64   `json:"seconds"`
+	File          string    `json:"file"`
+	Kind          string    `json:"kind"`
+	Rows          int       `json:"rows"`
+	Done          int       `json:"done"`     // users registered or members added
+	Existing      int       `json:"existing"` // already there: left as they were
+	Admins        int       `json:"admins,omitempty"`
+	AdminsAlready int       `json:"adminsAlready,omitempty"`
+	Groups        int       `json:"groupsCreated,omitempty"`
+	Failed        int       `json:"failed"`
+	Failures      []failure `json:"failures"` // the first maxFailures, in line order
+	Seconds       float64   `json:"seconds"`
 
+	all         []failure
 	failedLines map[int]bool
 }
 
@@ -144,17 +206,21 @@ type failure struct {
 }
 
 func (s *summary) fail(line int, id string, err error) {
+	s.add(failure{Line: line, ID: id, Error: explain(err)})
+}
+
+func (s *summary) add(f failure) {
 	s.Failed++
 	if s.failedLines == nil {
 		s.failedLines = map[int]bool{}
 	}
-	s.failedLines[line] = true
-	if len(s.Failures) < maxFailures {
-		s.Failures = append(s.Failures, failure{Line: line, ID: id, Error: err.Error()})
-	}
+	s.failedLines[f.Line] = true
+	s.all = append(s.all, f)
 }
 
 func (a *app) report(s *summary) error {
+	slices.SortStableFunc(s.all, func(x, y failure) int { return x.Line - y.Line })
+	s.Failures = s.all[:min(len(s.all), maxFailures)]
 	if s.Failures == nil {
 		s.Failures = []failure{}
 	}
@@ -172,14 +238,18 @@ func (a *app) report(s *summary) error {
 				s.File, s.Rows, s.Done, s.Existing, s.Admins, s.Groups, s.Failed, s.Seconds)
 		}
 		for _, f := range s.Failures {
-			fmt.Fprintf(a.stdout, "  line %d (%s): %s\n", f.Line, f.ID, f.Error)
+			id := ""
+			if f.ID != "" {
+				id = " (" + f.ID + ")"
+			}
+			fmt.Fprintf(a.stdout, "  line %d%s: %s\n", f.Line, id, f.Error)
 		}
 		if s.Failed > len(s.Failures) {
-			fmt.Fprintf(a.stdout, "  … and %d more failures\n", s.Failed-len(s.Failures))
+			fmt.Fprintf(a.stdout, "  … and %d more failures (--json lists the first %d too)\n", s.Failed-len(s.Failures), maxFailures)
 		}
 	}
 	if s.Failed > 0 {
-		return fmt.Errorf("%d of %d rows failed", s.Failed, s.Rows)
+		return fmt.Errorf("%d of %d rows failed; fix them and run the import again (rows already imported are left alone)", s.Failed, s.Rows)
 	}
 	return nil
 }
@@ -232,6 +302,15 @@ func (a *app) importFile(args []string, what string) (*csvFile, error) {
 	return readCSV(files[0])
 }
 
+// newSummary starts the summary of f with the rows refused while reading.
+func newSummary(f *csvFile, kind string) *summary {
+	s := &summary{File: f.path, Kind: kind, Rows: f.rowCount()}
+	for _, fl := range f.failed {
+		s.add(fl)
+	}
+	return s
+}
+
 // importUsers registers the users of the file that are not registered yet.
 func (a *app) importUsers(ctx context.Context, f *csvFile) error {
 	if !f.has("userID") {
@@ -241,8 +320,10 @@ func (a *app) importUsers(ctx context.Context, f *csvFile) error {
 		return err
 	}
 	start := time.Now()
-	s := &summary{File: f.path, Kind: "users", Rows: len(f.rows)}
-	p := newProgress(a.stderr, "importing users", len(f.rows))
+	s := newSummary(f, "users")
+	p := newProgress(a.stderr, "importing users", s.Rows)
+	p.add(len(f.failed))
+	seen := map[string]bool{}
 	for lo := 0; lo < len(f.rows); lo += userBatch {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -250,20 +331,18 @@ func (a *app) importUsers(ctx context.Context, f *csvFile) error {
 		hi := min(lo+userBatch, len(f.rows))
 		var users []client.NewUser
 		var lines []int
-		seen := map[string]bool{}
-		for i, row := range f.rows[lo:hi] {
+		for _, row := range f.rows[lo:hi] {
 			u := client.NewUser{UserID: f.get(row, "userID"), Nickname: f.get(row, "nickname"), FaceURL: f.get(row, "faceURL"), Ex: f.get(row, "ex")}
-			line := lo + i + 2
 			switch {
 			case u.UserID == "":
-				s.fail(line, "", errors.New("userID is empty"))
+				s.fail(row.line, "", errors.New("userID is empty"))
 				continue
 			case seen[u.UserID]:
 				s.Existing++ // repeated in the file
 				continue
 			}
 			seen[u.UserID] = true
-			users, lines = append(users, u), append(lines, line)
+			users, lines = append(users, u), append(lines, row.line)
 		}
 		if err := a.registerBatch(ctx, s, users, lines); err != nil {
 			return err
@@ -286,7 +365,7 @@ func (a *app) registerBatch(ctx context.Context, s *summary, users []client.NewU
 		ids[i] = u.UserID
 	}
 	have, err := a.c.GetUsersInfo(ctx, &client.UserIDsReq{UserIDs: ids})
-	if err != nil && !client.IsCode(err, client.CodeArgs) {
+	if err != nil && !client.IsCode(err, client.CodeArgs) && !client.IsCode(err, client.CodeRecordNotFound) {
 		return err // the server, not the rows
 	}
 	exists := map[string]bool{}
@@ -342,7 +421,9 @@ type membership struct {
 }
 
 // importMemberships adds the file's members to their groups. A group that
-// does not exist is created when the file names its owner.
+// does not exist is created when the file names its owner. Nothing that is
+// already as the file says is written again, so a second run of a finished
+// import changes nothing and says so.
 func (a *app) importMemberships(ctx context.Context, f *csvFile) error {
 	if !f.has("groupID") || !f.has("userID") {
 		return fmt.Errorf("%s: the header needs groupID and userID columns", f.path)
@@ -351,28 +432,28 @@ func (a *app) importMemberships(ctx context.Context, f *csvFile) error {
 		return err
 	}
 	start := time.Now()
-	s := &summary{File: f.path, Kind: "memberships", Rows: len(f.rows)}
+	s := newSummary(f, "memberships")
 	var order []string
 	byGroup := map[string][]membership{}
-	for i, row := range f.rows {
+	for _, row := range f.rows {
 		g, u, role := f.get(row, "groupID"), f.get(row, "userID"), strings.ToLower(f.get(row, "role"))
 		if role == "" {
 			role = "member"
 		}
 		switch {
 		case g == "" || u == "":
-			s.fail(i+2, g+"/"+u, errors.New("groupID or userID is empty"))
+			s.fail(row.line, g+"/"+u, errors.New("groupID or userID is empty"))
 			continue
 		case role != "owner" && role != "admin" && role != "member":
-			s.fail(i+2, g+"/"+u, fmt.Errorf("role %q is not owner, admin or member", role))
+			s.fail(row.line, g+"/"+u, fmt.Errorf("role %q is not owner, admin or member", role))
 			continue
 		}
 		if _, ok := byGroup[g]; !ok {
 			order = append(order, g)
 		}
-		byGroup[g] = append(byGroup[g], membership{userID: u, role: role, line: i + 2})
+		byGroup[g] = append(byGroup[g], membership{userID: u, role: role, line: row.line})
 	}
-	p := newProgress(a.stderr, "importing memberships", len(f.rows))
+	p := newProgress(a.stderr, "importing memberships", s.Rows)
 	p.add(s.Failed)
 	for _, g := range order {
 		if err := ctx.Err(); err != nil {
@@ -387,6 +468,28 @@ func (a *app) importMemberships(ctx context.Context, f *csvFile) error {
 	return a.report(s)
 }
 
+// memberPage is the page size of reading a group's members: the most
+// get_group_member_list answers at once.
+const memberPage = 1000
+
+// groupRoles reads every member of the group and its role.
+func (a *app) groupRoles(ctx context.Context, groupID string) (map[string]int32, error) {
+	roles := map[string]int32{}
+	for page := int32(1); ; page++ {
+		resp, err := a.c.GetGroupMemberList(ctx, &client.MemberListReq{GroupID: groupID,
+			Pagination: client.Pagination{PageNumber: page, ShowNumber: memberPage}})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range resp.Members {
+			roles[m.UserID] = m.RoleLevel
+		}
+		if len(resp.Members) < memberPage || int64(len(roles)) >= resp.Total {
+			return roles, nil
+		}
+	}
+}
+
 func (a *app) importGroup(ctx context.Context, s *summary, groupID string, rows []membership, p *progress) error {
 	defer p.add(len(rows))
 	ownerIdx := slices.IndexFunc(rows, func(r membership) bool { return r.role == "owner" })
@@ -395,7 +498,7 @@ func (a *app) importGroup(ctx context.Context, s *summary, groupID string, rows 
 		owner = &rows[ownerIdx]
 	}
 	created := false
-	current, err := a.c.GetGroupMemberUserID(ctx, &client.GroupIDReq{GroupID: groupID})
+	roles, err := a.groupRoles(ctx, groupID)
 	switch {
 	case err == nil:
 	case client.IsCode(err, client.CodeGroupIDNotFound) || client.IsCode(err, client.CodeRecordNotFound):
@@ -418,7 +521,7 @@ func (a *app) importGroup(ctx context.Context, s *summary, groupID string, rows 
 		s.Groups++
 		s.Done++
 		created = true
-		current = &client.MemberUserIDsResp{UserIDs: []string{owner.userID}}
+		roles = map[string]int32{owner.userID: client.RoleOwner}
 	case isRowError(err):
 		for _, r := range rows {
 			s.fail(r.line, groupID+"/"+r.userID, err)
@@ -428,7 +531,7 @@ func (a *app) importGroup(ctx context.Context, s *summary, groupID string, rows 
 		return err
 	}
 	members := map[string]bool{}
-	for _, id := range current.UserIDs {
+	for id := range roles {
 		members[id] = true
 	}
 	var add []membership
@@ -436,9 +539,11 @@ func (a *app) importGroup(ctx context.Context, s *summary, groupID string, rows 
 		switch {
 		case i == ownerIdx && created:
 			// added by create_group
-		case i == ownerIdx && !members[r.userID]:
-			s.fail(r.line, groupID+"/"+r.userID, fmt.Errorf("group %s exists: an owner row only creates a group (use transfer_group)", groupID))
-		case r.role == "owner" && i != ownerIdx:
+		case i == ownerIdx && roles[r.userID] == client.RoleOwner:
+			s.Existing++
+		case i == ownerIdx:
+			s.fail(r.line, groupID+"/"+r.userID, fmt.Errorf("group %s exists and %s is not its owner: an owner row only creates a group (use transfer_group to change the owner)", groupID, r.userID))
+		case r.role == "owner":
 			s.fail(r.line, groupID+"/"+r.userID, errors.New("a second owner row; a group has one owner"))
 		case members[r.userID]:
 			s.Existing++
@@ -453,15 +558,20 @@ func (a *app) importGroup(ctx context.Context, s *summary, groupID string, rows 
 			return err
 		}
 	}
-	// Admins last, once they are members.
+	// Admins last, once they are members; only those not admins already.
 	var patches []client.MemberPatch
 	var adminRows []membership
 	for _, r := range rows {
-		if r.role == "admin" && members[r.userID] && !s.failedLines[r.line] {
-			level := int32(client.RoleAdmin)
-			patches = append(patches, client.MemberPatch{GroupID: groupID, UserID: r.userID, RoleLevel: &level})
-			adminRows = append(adminRows, r)
+		if r.role != "admin" || !members[r.userID] || s.failedLines[r.line] {
+			continue
 		}
+		if roles[r.userID] == client.RoleAdmin {
+			s.AdminsAlready++
+			continue
+		}
+		level := int32(client.RoleAdmin)
+		patches = append(patches, client.MemberPatch{GroupID: groupID, UserID: r.userID, RoleLevel: &level})
+		adminRows = append(adminRows, r)
 	}
 	if len(patches) > 0 {
 		if err := a.c.SetGroupMemberInfo(ctx, &client.SetMemberInfoReq{Members: patches}); err != nil {

@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "groupctl: %v\n\n%s", err, usage)
 		return 2
 	}
-	fmt.Fprintln(stderr, "groupctl:", err)
+	fmt.Fprintln(stderr, "groupctl:", explain(err))
 	return 1
 }
 

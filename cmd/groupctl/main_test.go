@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,8 +64,13 @@ type ctl struct {
 
 func newCtl(t *testing.T) *ctl {
 	t.Helper()
+	return newCtlWith(t, testserver.Options{})
+}
+
+func newCtlWith(t *testing.T, opts testserver.Options) *ctl {
+	t.Helper()
 	bin := groupctlBinary(t)
-	srv := testserver.New(t, testserver.Options{})
+	srv := testserver.New(t, opts)
 	return &ctl{t: t, bin: bin, server: srv,
 		env: append(os.Environ(), "GROUPD_URL="+srv.URL, "GROUPD_SECRET="+testserver.Secret)}
 }
@@ -172,7 +179,7 @@ func TestUserAndGroupCommands(t *testing.T) {
 func TestErrorsAndUsage(t *testing.T) {
 	c := newCtl(t)
 	r := c.run("group", "info", "nope")
-	if r.code != 1 || !strings.Contains(r.stderr, "1004") || !strings.Contains(r.stderr, "RecordNotFoundError") {
+	if r.code != 1 || r.stderr != "groupctl: group nope not found (errCode 1004 RecordNotFoundError)\n" {
 		t.Fatalf("unknown group: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = c.run("group", "frobnicate")
@@ -268,5 +275,95 @@ func TestImport(t *testing.T) {
 	small, err := c.api().GetGroupMemberUserID(ctx, &client.GroupIDReq{GroupID: "small"})
 	if err != nil || !slices.Equal(small.UserIDs, []string{"u0001", "u0002"}) {
 		t.Fatalf("group small: %v %v", small, err)
+	}
+}
+
+// TestImportBadRows: rows with extra columns and broken quotes are refused
+// with their lines, in line order, and the good rows around them are
+// imported.
+func TestImportBadRows(t *testing.T) {
+	c := newCtl(t)
+	csv := "userID,nickname\n" + // line 1
+		"b1,Bea\n" + // 2
+		"b2,Bo,extra\n" + // 3: a column too many
+		"b3,\"Bee\n" + // 4: a quote opened here…
+		"b4,Bop\n" + // 5
+		"b5,Bu\"x\n" + // 6: …runs on to here
+		"b6,\"Say \"\"hi\"\"\"\n" + // 7: a good quoted value
+		"b7,Bi\"d\n" + // 8: a bare quote
+		",nobody\n" // 9: no userID
+	r := c.run("import", writeFile(t, "bad.csv", csv))
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "6 rows: 2 users registered, 0 already existed, 4 failed") {
+		t.Fatalf("summary:\n%s", r.stdout)
+	}
+	var lines []string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(l, "  line ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "  line 3 (b2): 3 fields, but the header names 2 columns") ||
+		!strings.HasPrefix(lines[1], "  line 4: a quoted value opened on this line is not closed") || !strings.Contains(lines[1], "lines 4–6") ||
+		!strings.HasPrefix(lines[2], "  line 8: not imported: a \" inside a value that is not quoted") ||
+		!strings.HasPrefix(lines[3], "  line 9: userID is empty") {
+		t.Fatalf("failures, in line order:\n%s", strings.Join(lines, "\n"))
+	}
+	if !strings.Contains(r.stderr, "fix them and run the import again") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+	info, err := c.api().GetUsersInfo(context.Background(), &client.UserIDsReq{UserIDs: []string{"b1", "b6"}})
+	if err != nil || len(info.UsersInfo) != 2 || info.UsersInfo[1].Nickname != `Say "hi"` {
+		t.Fatalf("the good rows: %+v %v", info, err)
+	}
+}
+
+// TestImportRerun: running a finished memberships import again writes
+// nothing and says that everything is there already.
+func TestImportRerun(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	c := newCtlWith(t, testserver.Options{Wrap: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			calls[r.URL.Path]++
+			mu.Unlock()
+			h.ServeHTTP(w, r)
+		})
+	}})
+	var users, ms strings.Builder
+	users.WriteString("userID\n")
+	ms.WriteString("groupID,userID,role\n")
+	for g := range 3 {
+		for u := range 4 {
+			id := fmt.Sprintf("r%d%d", g, u)
+			fmt.Fprintln(&users, id)
+			role := []string{"owner", "admin", "admin", "member"}[u]
+			fmt.Fprintf(&ms, "rg%d,%s,%s\n", g, id, role)
+		}
+	}
+	c.ok("import", writeFile(t, "users.csv", users.String()))
+	path := writeFile(t, "ms.csv", ms.String())
+	r := c.ok("import", path)
+	if !strings.Contains(r.stdout, "12 rows: 12 members added, 0 already members, 6 admins set, 3 groups created, 0 failed") {
+		t.Fatalf("first run:\n%s", r.stdout)
+	}
+	mu.Lock()
+	clear(calls)
+	mu.Unlock()
+	r = c.ok("--json", "import", path)
+	mu.Lock()
+	if want := map[string]int{"/auth/get_admin_token": 1, "/group/get_group_member_list": 3}; !maps.Equal(calls, want) {
+		t.Errorf("second run called %v, want only the reads %v", calls, want)
+	}
+	mu.Unlock()
+	var s summary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows != 12 || s.Done != 0 || s.Existing != 12 || s.Admins != 0 || s.AdminsAlready != 6 || s.Groups != 0 || s.Failed != 0 {
+		t.Fatalf("second run: %+v", s)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -114,4 +115,75 @@ func verificationName(v int32) string {
 		return "join directly"
 	}
 	return strconv.Itoa(int(v))
+}
+
+// codeText says in words what an OpenIM errCode means, for the errors whose
+// answer carries no detail of its own.
+var codeText = map[int]string{
+	client.CodeInternal:          "the server failed; see its log",
+	client.CodeArgs:              "the server refused the arguments",
+	client.CodeNoPermission:      "not allowed (a wrong --secret or --admin-user-id?)",
+	client.CodeDuplicateKey:      "already exists",
+	client.CodeRecordNotFound:    "not found",
+	client.CodeUserIDNotFound:    "user not registered",
+	client.CodeRegisteredAlready: "user already registered",
+	client.CodeGroupIDNotFound:   "group not found",
+	client.CodeGroupIDExisted:    "a group with this ID exists already",
+	client.CodeNotInGroupYet:     "not a member of the group",
+	client.CodeDismissed:         "the group is dismissed",
+	client.CodeRequestHandled:    "the request was handled already",
+	client.CodeMutedInGroup:      "the member is muted",
+	client.CodeMutedGroup:        "the group is muted",
+}
+
+// explain makes an error read well: what went wrong in words, then the
+// errCode for scripts and searches, e.g.
+// "group 2559217223 not found (errCode 1004 RecordNotFoundError)".
+func explain(err error) string {
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		return err.Error()
+	}
+	var what string
+	var ne *notFoundError
+	switch {
+	case errors.As(err, &ne):
+		what = ne.what
+	case ce.Detail() != "":
+		what = ce.Detail()
+	case codeText[ce.Code] != "":
+		what = codeText[ce.Code]
+	default:
+		what = "the server refused the call"
+	}
+	if outer := err.Error(); outer != ce.Error() && ne == nil {
+		// Context added around the client's error ("create group: …").
+		if prefix, ok := strings.CutSuffix(outer, ce.Error()); ok {
+			what = prefix + what
+		}
+	}
+	code := fmt.Sprintf("errCode %d %s", ce.Code, ce.Msg)
+	if ce.HTTPStatus != 0 {
+		code += fmt.Sprintf(", HTTP %d", ce.HTTPStatus)
+	}
+	return what + " (" + code + ")"
+}
+
+// notFoundError names what a command looked for and did not find.
+type notFoundError struct {
+	what string
+	err  error
+}
+
+func (e *notFoundError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *notFoundError) Unwrap() error { return e.err }
+
+// notFound rewrites err as "<what> not found" when the server answered
+// that what was asked for does not exist.
+func notFound(err error, what string) error {
+	if client.IsCode(err, client.CodeRecordNotFound) || client.IsCode(err, client.CodeGroupIDNotFound) ||
+		client.IsCode(err, client.CodeUserIDNotFound) {
+		return &notFoundError{what: what + " not found", err: err}
+	}
+	return err
 }
