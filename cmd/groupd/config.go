@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,19 @@ type Config struct {
 	RedisPrefix string
 }
 
+// usageHeader opens groupd --help: the subcommands, then the flags.
+const usageHeader = `groupd serves the OpenIM and ZIM group APIs (see README.md).
+
+Usage:
+  groupd [flags]                       serve (every flag also reads a GROUPD_* variable)
+  groupd backup --out FILE [--data D]  copy the SQLite database while the server runs
+  groupd restore --in FILE [--data D] [--force]
+                                       install a backup as the database (server stopped)
+  groupd version                       print the version (also --version)
+
+Flags of the server:
+`
+
 // parseConfig reads args, falling back to getenv for every flag.
 func parseConfig(args []string, getenv func(string) string, output io.Writer) (Config, error) {
 	env := func(name, def string) string {
@@ -78,6 +92,10 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	fs.StringVar(&c.DB, "db", env("GROUPD_DB", ""), "PostgreSQL URL (postgres://user:password@host:5432/db); empty: embedded SQLite under --data (GROUPD_DB)")
 	fs.StringVar(&c.Redis, "redis", env("GROUPD_REDIS", ""), "Redis URL (redis://host:6379/0) of the state several nodes share: cache, rate limits, nonces, token revocations; empty: none (GROUPD_REDIS)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("GROUPD_REDIS_PREFIX", "groupd:"), "prefix of every Redis key, so clusters can share one Redis (GROUPD_REDIS_PREFIX)")
+	fs.Usage = func() {
+		fmt.Fprint(output, usageHeader)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -107,6 +125,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	}
 	if err := parseZIM(&c, zimAppID, zimQPS, zimGroupQPS); err != nil {
 		return Config{}, err
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
+		return Config{}, fmt.Errorf("--log-level %q is not debug, info, warn or error", c.LogLevel)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return Config{}, fmt.Errorf("--log-format %q is not text or json", c.LogFormat)
