@@ -96,3 +96,29 @@ var (
 	ErrUserExists   = &Error{Kind: KindUserExists, Message: "user already registered"}
 	ErrMemberExists = &Error{Kind: KindAlreadyMember, Message: "already a member"}
 )
+
+// Details (Error.Cause) that tell apart cases of one kind which a dialect
+// answers with different codes (OpenIM's group service answers "kick the
+// owner" 1001 but "admin kicks an admin" 1002; ZIM has a code for an actor
+// outside the group). Dialects test them with errors.Is.
+var (
+	// ErrActorNotMember: the actor is not a member of the group at all.
+	ErrActorNotMember = errors.New("actor is not a member of the group")
+	// ErrTargetNotMember: the user acted on is not a member of the group.
+	ErrTargetNotMember = errors.New("target is not a member of the group")
+	// ErrTargetSelf: the actor acts on themself where that is not allowed.
+	ErrTargetSelf = errors.New("target is the actor")
+	// ErrTargetOwner: the user acted on is the group's owner, out of reach.
+	ErrTargetOwner = errors.New("target is the group owner")
+)
+
+// withDetail sets e's detail and returns it.
+func (e *Error) withDetail(detail error) *Error {
+	e.Cause = detail
+	return e
+}
+
+// notMember is the error for targetID not being a member of groupID.
+func notMember(groupID, targetID string) *Error {
+	return Errorf(KindNotMember, "user %s is not a member of group %s", targetID, groupID).withDetail(ErrTargetNotMember)
+}

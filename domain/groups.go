@@ -384,21 +384,28 @@ func sameGroupData(a, b Group) bool {
 
 // DismissGroup ends a group (owner or app admin). With deleteMembers the
 // memberships go; without, they stay readable but the group refuses changes.
+// A dismissed group is refused again (KindDismissed) unless deleteMembers
+// asks to remove the members it kept, as OpenIM allows.
 func (s *Service) DismissGroup(ctx context.Context, a Actor, groupID string, deleteMembers bool) error {
 	if err := s.checkID("groupID", groupID); err != nil {
 		return err
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
-		g, err := lockLiveGroup(ctx, tx, groupID)
+		g, err := lockGroup(ctx, tx, groupID)
 		if err != nil {
 			return err
 		}
 		if !a.Admin && g.OwnerUserID != a.UserID {
 			return Errorf(KindNoPermission, "only the owner may dismiss group %s", groupID)
 		}
-		g.Status = StatusDismissed
-		if err := s.saveGroupData(ctx, tx, g); err != nil {
-			return err
+		switch {
+		case g.Status != StatusDismissed:
+			g.Status = StatusDismissed
+			if err := s.saveGroupData(ctx, tx, g); err != nil {
+				return err
+			}
+		case !deleteMembers:
+			return Errorf(KindDismissed, "group %s is dismissed", groupID)
 		}
 		if !deleteMembers {
 			return nil
@@ -442,7 +449,7 @@ func (s *Service) TransferOwner(ctx context.Context, a Actor, groupID, oldOwner,
 			return err
 		}
 		if !ok {
-			return Errorf(KindNotMember, "user %s is not a member of group %s", newOwner, groupID)
+			return notMember(groupID, newOwner)
 		}
 		prev, ok, err := member(ctx, tx, groupID, g.OwnerUserID)
 		if err != nil {
@@ -462,6 +469,6 @@ func (s *Service) TransferOwner(ctx context.Context, a Actor, groupID, oldOwner,
 		if err := s.saveGroupData(ctx, tx, g); err != nil {
 			return err
 		}
-		return s.logMemberUpdate(ctx, tx, groupID, []string{prev.UserID, newOwner})
+		return s.logRoleChange(ctx, tx, groupID, []string{prev.UserID, newOwner})
 	})
 }

@@ -225,31 +225,12 @@ func (s *Service) useListCache(p Page) (use, build bool) {
 	return use, use && p.Offset >= ListCacheMinOffset
 }
 
-// orderedMemberIDs builds a group's member IDs in list order: the owner and
-// admins (role level descending, then join order), then ordinary members in
-// join order. Role levels are only RoleOwner, RoleAdmin and RoleMember.
+// orderedMemberIDs reads a group's member IDs in list order (role level
+// descending, then join order).
 func (s *Service) orderedMemberIDs(groupID string) func(context.Context) ([]string, error) {
 	return func(ctx context.Context) ([]string, error) {
-		top, _, err := s.store.ListMembers(ctx, MemberQuery{GroupID: groupID, RoleLevels: []int{RoleOwner, RoleAdmin}})
-		if err != nil {
-			return nil, storeErr(err, "list members")
-		}
-		all, err := s.store.MemberUserIDs(ctx, groupID)
-		if err != nil {
-			return nil, storeErr(err, "read member IDs")
-		}
-		out := make([]string, 0, len(all))
-		first := make(map[string]bool, len(top))
-		for _, m := range top {
-			out = append(out, m.UserID)
-			first[m.UserID] = true
-		}
-		for _, id := range all {
-			if !first[id] {
-				out = append(out, id)
-			}
-		}
-		return out, nil
+		ids, err := s.store.MemberUserIDs(ctx, groupID)
+		return ids, storeErr(err, "read member IDs")
 	}
 }
 

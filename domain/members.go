@@ -2,11 +2,6 @@ package domain
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
-	"slices"
-	"strconv"
-	"strings"
 )
 
 // InviteInput is one call adding users to a group.
@@ -141,15 +136,15 @@ func kickRule(a Actor, role int, g Group, byID map[string]Member, id string, ser
 	m, ok := byID[id]
 	switch {
 	case serverOp && !ok:
-		return Errorf(KindNotMember, "user %s is not a member of group %s", id, g.GroupID)
+		return notMember(g.GroupID, id)
 	case serverOp:
 		return nil
 	case id == a.UserID:
-		return Errorf(KindNoPermission, "user %s may not kick themself", id)
+		return Errorf(KindNoPermission, "user %s may not kick themself", id).withDetail(ErrTargetSelf)
 	case !ok:
-		return Errorf(KindNotMember, "user %s is not a member of group %s", id, g.GroupID)
+		return notMember(g.GroupID, id)
 	case m.RoleLevel == RoleOwner:
-		return Errorf(KindNoPermission, "the owner of group %s cannot be kicked", g.GroupID)
+		return Errorf(KindNoPermission, "the owner of group %s cannot be kicked", g.GroupID).withDetail(ErrTargetOwner)
 	case a.Admin || role == RoleOwner:
 		return nil
 	case m.RoleLevel >= RoleAdmin:
@@ -159,7 +154,8 @@ func kickRule(a Actor, role int, g Group, byID map[string]Member, id string, ser
 }
 
 // QuitGroup removes userID (the caller, or anyone for app admins) from a
-// group. The owner cannot quit.
+// group. The owner cannot quit. A dismissed group whose members were kept
+// can still be left, as in OpenIM, so that clients can clear it away.
 func (s *Service) QuitGroup(ctx context.Context, a Actor, groupID, userID string) error {
 	if userID == "" {
 		userID = a.UserID
@@ -171,14 +167,14 @@ func (s *Service) QuitGroup(ctx context.Context, a Actor, groupID, userID string
 		return err
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
-		g, err := lockLiveGroup(ctx, tx, groupID)
+		g, err := lockGroup(ctx, tx, groupID)
 		if err != nil {
 			return err
 		}
 		if _, ok, err := member(ctx, tx, groupID, userID); err != nil {
 			return err
 		} else if !ok {
-			return Errorf(KindNotMember, "user %s is not a member of group %s", userID, groupID)
+			return notMember(groupID, userID)
 		}
 		if g.OwnerUserID == userID {
 			return Errorf(KindNoPermission, "the owner cannot quit group %s; transfer it first", groupID)
@@ -313,14 +309,14 @@ func (s *Service) MemberUserIDs(ctx context.Context, a Actor, groupID string) ([
 	return ids, storeErr(err, "read member IDs")
 }
 
-// GroupAbstract is a group's member count and a hash of its member list.
+// GroupAbstract is a group with all its members (profiles filled in), from
+// which a dialect derives its summary (OpenIM's member list hash).
 type GroupAbstract struct {
-	GroupID     string
-	MemberCount int64
-	MemberHash  uint64
+	Group   Group
+	Members []Member
 }
 
-// GroupAbstracts returns the abstract of each group (the caller must be a
+// GroupAbstracts returns each group with its members (the caller must be a
 // member of each, or an app admin).
 func (s *Service) GroupAbstracts(ctx context.Context, a Actor, groupIDs []string) ([]GroupAbstract, error) {
 	if err := s.checkIDList("groupID", groupIDs, false); err != nil {
@@ -332,23 +328,16 @@ func (s *Service) GroupAbstracts(ctx context.Context, a Actor, groupIDs []string
 		if err != nil {
 			return nil, err
 		}
-		ids, err := s.store.MemberUserIDs(ctx, id)
+		ms, _, err := s.store.ListMembers(ctx, MemberQuery{GroupID: id})
 		if err != nil {
-			return nil, storeErr(err, "read member IDs")
+			return nil, storeErr(err, "list members")
 		}
-		out = append(out, GroupAbstract{GroupID: id, MemberCount: g.MemberCount, MemberHash: MemberListHash(ids)})
+		if ms, err = s.withProfiles(ctx, ms); err != nil {
+			return nil, err
+		}
+		out = append(out, GroupAbstract{Group: g, Members: ms})
 	}
 	return out, nil
-}
-
-// MemberListHash is OpenIM's groupMemberListHash: the first 8 hex digits of
-// the MD5 of the sorted member IDs joined with ";", as a number.
-func MemberListHash(userIDs []string) uint64 {
-	sorted := slices.Clone(userIDs)
-	slices.Sort(sorted)
-	sum := md5.Sum([]byte(strings.Join(sorted, ";")))
-	n, _ := strconv.ParseUint(hex.EncodeToString(sum[:])[:8], 16, 64)
-	return n
 }
 
 // MemberPatch changes one membership; nil fields stay unchanged.
@@ -405,8 +394,8 @@ func (s *Service) checkMemberPatch(p MemberPatch) error {
 			return Errorf(KindInvalid, "roleLevel %d is not 60 or 20", *p.RoleLevel)
 		}
 	}
-	if p.CustomRole != nil && *p.CustomRole != 0 && *p.CustomRole < 100 {
-		return Errorf(KindInvalid, "custom role %d is below 100", *p.CustomRole)
+	if p.CustomRole != nil && *p.CustomRole != 0 && !IsCustomRole(*p.CustomRole) {
+		return Errorf(KindInvalid, "custom role %d is not a positive number other than 1, 2 and 3", *p.CustomRole)
 	}
 	for _, f := range []struct {
 		name string
@@ -431,14 +420,14 @@ func (s *Service) setMember(ctx context.Context, tx Tx, a Actor, p MemberPatch) 
 		return err
 	}
 	if !a.Admin && actorRole == 0 {
-		return Errorf(KindNotMember, "user %s is not a member of group %s", a.UserID, p.GroupID)
+		return Errorf(KindNoPermission, "user %s is not a member of group %s", a.UserID, p.GroupID).withDetail(ErrActorNotMember)
 	}
 	m, ok, err := member(ctx, tx, p.GroupID, p.UserID)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return Errorf(KindNotMember, "user %s is not a member of group %s", p.UserID, p.GroupID)
+		return notMember(p.GroupID, p.UserID)
 	}
 	if err := memberEditRule(a, actorRole, m, p); err != nil {
 		return err
@@ -458,6 +447,9 @@ func (s *Service) setMember(ctx context.Context, tx Tx, a Actor, p MemberPatch) 
 	if err := tx.UpdateMember(ctx, m); err != nil {
 		return storeErr(err, "update member")
 	}
+	if m.RoleLevel != old.RoleLevel {
+		return s.logRoleChange(ctx, tx, p.GroupID, []string{p.UserID})
+	}
 	return s.logMemberUpdate(ctx, tx, p.GroupID, []string{p.UserID})
 }
 
@@ -466,22 +458,26 @@ func memberEditRule(a Actor, actorRole int, target Member, p MemberPatch) error 
 		(p.CustomRole != nil && *p.CustomRole != target.CustomRole)
 	self := target.UserID == a.UserID
 	switch {
-	case roleChange && target.RoleLevel == RoleOwner:
-		return Errorf(KindNoPermission, "the owner's role cannot be changed; transfer the group instead")
+	case roleChange && target.RoleLevel == RoleOwner && (self || a.Admin):
+		// OpenIM answers the owner's own attempt as a bad argument; an app
+		// admin gets the same answer, since a group must keep its owner.
+		return Errorf(KindInvalid, "the owner's role cannot be changed; transfer group %s instead", target.GroupID).withDetail(ErrTargetOwner)
 	case a.Admin:
 		return nil
 	case self && roleChange && (p.RoleLevel == nil || *p.RoleLevel >= target.RoleLevel):
-		return Errorf(KindNoPermission, "user %s may not raise their own role", a.UserID)
+		return Errorf(KindNoPermission, "user %s may not raise their own role", a.UserID).withDetail(ErrTargetSelf)
 	case self:
 		return nil
 	case actorRole == RoleOwner:
 		return nil
-	case actorRole == RoleAdmin && target.RoleLevel < RoleAdmin && !roleChange:
-		return nil
 	case actorRole == RoleAdmin && target.RoleLevel < RoleAdmin:
-		return Errorf(KindNoPermission, "only the owner may change roles")
+		// An admin edits ordinary members, their role included: OpenIM
+		// lets an admin promote a member to admin.
+		return nil
+	case actorRole == RoleAdmin && target.RoleLevel == RoleOwner:
+		return Errorf(KindNoPermission, "an admin may not edit the owner of group %s", target.GroupID).withDetail(ErrTargetOwner)
 	case actorRole == RoleAdmin:
-		return Errorf(KindNoPermission, "an admin may not edit the owner or other admins")
+		return Errorf(KindNoPermission, "an admin may not edit other admins")
 	}
 	return Errorf(KindNoPermission, "user %s may edit only their own membership", a.UserID)
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // MuteSpec is a group-wide mute: all members, or members of the listed ZIM
-// roles (1 owner, 2 admin, 3 member, custom ≥100), until Until (Unix ms, 0 =
-// until cancelled). A spec with neither All nor Roles cancels the mute.
+// roles (1 owner, 2 admin, 3 member, any other positive number a custom
+// role, see IsCustomRole), until Until (Unix ms, 0 = until cancelled). A spec with neither All nor Roles cancels the mute.
 type MuteSpec struct {
 	All   bool
 	Roles []int
@@ -24,8 +24,8 @@ func (s *Service) MuteGroup(ctx context.Context, a Actor, groupID string, spec M
 		return Errorf(KindInvalid, "mute either all members or a role list, not both")
 	}
 	for _, r := range spec.Roles {
-		if r != 1 && r != 2 && r != 3 && r < 100 {
-			return Errorf(KindInvalid, "role %d is not 1, 2, 3 or a custom role of 100 or more", r)
+		if r <= 0 {
+			return Errorf(KindInvalid, "role %d is not 1 (owner), 2 (admin), 3 (member) or a positive custom role", r)
 		}
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
@@ -82,7 +82,7 @@ func (s *Service) MuteMembers(ctx context.Context, a Actor, groupID string, user
 		var changed []string
 		for _, id := range userIDs {
 			m, ok := byID[id]
-			e := muteRule(a, role, m, ok, groupID)
+			e := muteRule(a, role, id, m, ok, groupID)
 			if e != nil {
 				if !partial {
 					return e
@@ -101,18 +101,20 @@ func (s *Service) MuteMembers(ctx context.Context, a Actor, groupID string, user
 	return failed, err
 }
 
-func muteRule(a Actor, role int, m Member, ok bool, groupID string) error {
+// muteRule decides whether the actor (of role in the group) may mute user
+// userID, whose membership is m when ok.
+func muteRule(a Actor, role int, userID string, m Member, ok bool, groupID string) error {
 	switch {
 	case !ok:
-		return Errorf(KindNotMember, "user %s is not a member of group %s", m.UserID, groupID)
+		return Errorf(KindNotMember, "user %s is not a member of group %s", userID, groupID)
 	case a.Admin:
 		return nil
 	case m.RoleLevel == RoleOwner:
-		return Errorf(KindNoPermission, "the owner of group %s cannot be muted", groupID)
+		return Errorf(KindNoPermission, "user %s is the owner of group %s and cannot be muted", userID, groupID)
 	case role == RoleOwner:
 		return nil
 	case m.RoleLevel >= RoleAdmin:
-		return Errorf(KindNoPermission, "an admin may mute only ordinary members")
+		return Errorf(KindNoPermission, "user %s is an admin of group %s; an admin may mute only ordinary members", userID, groupID)
 	}
 	return nil
 }

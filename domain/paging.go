@@ -52,8 +52,9 @@ func checkLimit(limit int) error {
 	return nil
 }
 
-// GroupsAfter pages all groups by creation order (app admins). Dismissed
-// groups are left out of the page (Total still counts them).
+// GroupsAfter pages the groups that are not dismissed by creation order
+// (app admins). Total counts the same groups, so that a client paging to
+// the end sees Total groups, and only a short page is the last.
 func (s *Service) GroupsAfter(ctx context.Context, a Actor, after int64, limit int) (GroupPage, error) {
 	if err := requireAppAdmin(a); err != nil {
 		return GroupPage{}, err
@@ -61,22 +62,17 @@ func (s *Service) GroupsAfter(ctx context.Context, a Actor, after int64, limit i
 	if err := checkLimit(limit); err != nil {
 		return GroupPage{}, err
 	}
-	raw, err := s.store.ListGroupsAfter(ctx, after, limit+1)
+	groups, err := s.store.ListLiveGroupsAfter(ctx, after, limit+1)
 	if err != nil {
 		return GroupPage{}, storeErr(err, "list groups")
 	}
 	var page GroupPage
-	if len(raw) > limit {
-		raw = raw[:limit]
-		page.Next = raw[limit-1].Seq
+	if len(groups) > limit {
+		groups = groups[:limit]
+		page.Next = groups[limit-1].Seq
 	}
-	page.Groups = make([]Group, 0, len(raw))
-	for _, g := range raw {
-		if g.Status != StatusDismissed {
-			page.Groups = append(page.Groups, g)
-		}
-	}
-	page.Total, err = s.store.CountGroups(ctx)
+	page.Groups = groups
+	page.Total, err = s.store.CountLiveGroups(ctx)
 	return page, storeErr(err, "count groups")
 }
 

@@ -7,11 +7,13 @@ import (
 
 // JoinInput is one application to join a group.
 type JoinInput struct {
-	GroupID       string
-	UserID        string // the applicant; "" = the actor
-	ReqMsg        string
-	JoinSource    int
-	InviterUserID string // required with JoinSourceInvitation; must be a member
+	GroupID    string
+	UserID     string // the applicant; "" = the actor
+	ReqMsg     string
+	JoinSource int
+	// InviterUserID is recorded with a direct join (OpenIM's clients send
+	// the applicant here); it must be set with JoinSourceInvitation.
+	InviterUserID string
 	Ex            string
 }
 
@@ -29,24 +31,17 @@ func (s *Service) JoinGroup(ctx context.Context, a Actor, in JoinInput) (bool, e
 	joined := false
 	err := s.store.Write(ctx, func(tx Tx) error {
 		joined = false
-		g, err := lockLiveGroup(ctx, tx, in.GroupID)
-		if err != nil {
+		if _, err := requireUser(ctx, tx, in.UserID); err != nil {
 			return err
 		}
-		if _, err := requireUser(ctx, tx, in.UserID); err != nil {
+		g, err := lockLiveGroup(ctx, tx, in.GroupID)
+		if err != nil {
 			return err
 		}
 		if _, ok, err := member(ctx, tx, in.GroupID, in.UserID); err != nil {
 			return err
 		} else if ok {
 			return Errorf(KindAlreadyMember, "user %s is already in group %s", in.UserID, in.GroupID)
-		}
-		if in.InviterUserID != "" {
-			if _, ok, err := member(ctx, tx, in.GroupID, in.InviterUserID); err != nil {
-				return err
-			} else if !ok {
-				return Errorf(KindNotMember, "inviter %s is not a member of group %s", in.InviterUserID, in.GroupID)
-			}
 		}
 		now := s.NowMillis()
 		switch g.NeedVerification {
@@ -58,8 +53,12 @@ func (s *Service) JoinGroup(ctx context.Context, a Actor, in JoinInput) (bool, e
 				JoinSource: in.JoinSource, InviterUserID: in.InviterUserID, OperatorUserID: a.UserID, Ex: in.Ex}
 			return s.addMembers(ctx, tx, g, []Member{m})
 		}
+		inviter := in.InviterUserID
+		if inviter == in.UserID {
+			inviter = "" // an application names no inviter, as OpenIM files it
+		}
 		r := GroupRequest{GroupID: in.GroupID, UserID: in.UserID, HandleResult: RequestPending, ReqMsg: in.ReqMsg,
-			ReqTime: now, JoinSource: in.JoinSource, InviterUserID: in.InviterUserID, Ex: in.Ex}
+			ReqTime: now, JoinSource: in.JoinSource, InviterUserID: inviter, Ex: in.Ex}
 		return storeErr(tx.PutRequest(ctx, r), "put request")
 	})
 	return joined, err

@@ -2,18 +2,12 @@ package domain
 
 import (
 	"context"
-	"errors"
 )
 
 // MuteForever is the member mute end (Unix ms) that stands for "muted until
 // unmuted" (ZIM Duration -1): 9999-12-31T23:59:59.999Z, so that OpenIM's
 // muteEndTime still reads as a date.
 const MuteForever int64 = 253402300799999
-
-// ErrActorNotMember is the detail (Error.Cause) of a KindNoPermission error
-// whose actor is not a member of the group at all; dialects that answer that
-// case with its own code (ZIM 660600024) test it with errors.Is.
-var ErrActorNotMember = errors.New("actor is not a member of the group")
 
 // KickInput is one call removing members.
 type KickInput struct {
@@ -122,7 +116,7 @@ func (s *Service) passOwnership(ctx context.Context, tx Tx, g Group) error {
 	if err := tx.UpdateMember(ctx, m); err != nil {
 		return storeErr(err, "update member")
 	}
-	if err := s.logMemberUpdate(ctx, tx, g.GroupID, []string{m.UserID}); err != nil {
+	if err := s.logRoleChange(ctx, tx, g.GroupID, []string{m.UserID}); err != nil {
 		return err
 	}
 	g.OwnerUserID = m.UserID

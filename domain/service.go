@@ -231,7 +231,7 @@ func requireMember(ctx context.Context, r Reader, groupID string, a Actor) (int,
 	if a.Admin || role > 0 {
 		return role, nil
 	}
-	return 0, Errorf(KindNotMember, "user %s is not a member of group %s", a.UserID, groupID)
+	return 0, Errorf(KindNotMember, "user %s is not a member of group %s", a.UserID, groupID).withDetail(ErrActorNotMember)
 }
 
 // requireSelfOrAdmin allows a user to act on their own data, and app admins on anyone's.
@@ -321,15 +321,20 @@ func (m Member) MuteEnd(now int64) int64 {
 }
 
 // ZIMRole maps the member's role to ZIM's numbering (1 owner, 2 admin, 3
-// member, custom ≥100).
+// member, any other positive number a custom role).
 func (m Member) ZIMRole() int {
 	switch {
 	case m.RoleLevel == RoleOwner:
 		return 1
 	case m.RoleLevel == RoleAdmin:
 		return 2
-	case m.CustomRole >= 100:
+	case IsCustomRole(m.CustomRole):
 		return m.CustomRole
 	}
 	return 3
 }
+
+// IsCustomRole reports whether r is a ZIM custom role: a positive number
+// other than 1 (owner), 2 (admin) and 3 (member). ZIM recommends numbers
+// above 100 but does not require them. A custom role has member rights.
+func IsCustomRole(r int) bool { return r > 0 && r != 1 && r != 2 && r != 3 }

@@ -37,6 +37,12 @@ type Reader interface {
 	ListGroupsAfter(ctx context.Context, afterSeq int64, limit int) ([]Group, error)
 	// CountGroups counts all groups.
 	CountGroups(ctx context.Context) (int64, error)
+	// ListLiveGroupsAfter returns up to limit groups that are not dismissed
+	// with Seq > afterSeq, by Seq, reading O(limit) rows however many
+	// dismissed groups lie between.
+	ListLiveGroupsAfter(ctx context.Context, afterSeq int64, limit int) ([]Group, error)
+	// CountLiveGroups counts the groups that are not dismissed.
+	CountLiveGroups(ctx context.Context) (int64, error)
 	// SearchGroups pages non-dismissed groups, newest first, matching q.
 	SearchGroups(ctx context.Context, q GroupSearch) (groups []Group, total int64, err error)
 
@@ -49,7 +55,8 @@ type Reader interface {
 	ListMembers(ctx context.Context, q MemberQuery) (members []Member, total int64, err error)
 	// ListMembersAfter returns up to limit members with Seq > afterSeq, by Seq.
 	ListMembersAfter(ctx context.Context, groupID string, afterSeq int64, limit int) ([]Member, error)
-	// MemberUserIDs returns all member IDs of a group in join order.
+	// MemberUserIDs returns all member IDs of a group in list order: role
+	// level descending, then Seq (join order) ascending, as ListMembers.
 	MemberUserIDs(ctx context.Context, groupID string) ([]string, error)
 
 	// ListJoined pages userID's memberships in join order.

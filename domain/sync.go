@@ -20,6 +20,9 @@ type SyncDelta struct {
 	Updated   []string
 	// InfoChanged: the group's own data changed (member sync only).
 	InfoChanged bool
+	// SortVersion is the version of the latest change of the list's order
+	// in the range (a role change), 0 if none (member sync only).
+	SortVersion int64
 }
 
 // delta reads owner's changes since version for a client at (versionID,
@@ -45,6 +48,8 @@ func (s *Service) delta(ctx context.Context, owner VersionOwner, versionID strin
 		switch {
 		case e.ElementID == GroupInfoElement:
 			d.InfoChanged = true
+		case e.ElementID == SortElement:
+			d.SortVersion = max(d.SortVersion, e.Version)
 		case strings.HasPrefix(e.ElementID, updatePrefix):
 			updated = append(updated, strings.TrimPrefix(e.ElementID, updatePrefix))
 		case isMarker(e.ElementID):
@@ -85,7 +90,11 @@ func (s *Service) IncrementalJoinedGroups(ctx context.Context, a Actor, userID, 
 	if err := requireSelfOrAdmin(a, userID); err != nil {
 		return JoinedGroupsDelta{}, err
 	}
-	d, err := s.delta(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, versionID, version)
+	owner := VersionOwner{Kind: VersionUserGroups, ID: userID}
+	d, err := s.delta(ctx, owner, versionID, version)
+	if err == nil && d.VersionID == "" {
+		d, err = s.startLog(ctx, owner)
+	}
 	out := JoinedGroupsDelta{SyncDelta: d, Insert: []Group{}, Update: []Group{}}
 	if err != nil || d.Full {
 		return out, err
@@ -99,6 +108,33 @@ func (s *Service) IncrementalJoinedGroups(ctx context.Context, a Actor, userID, 
 	}
 	out.Update, err = s.groupsInOrder(ctx, s.store, d.Updated)
 	return out, err
+}
+
+// startLog starts the empty joined-group log of a registered user who has
+// none yet (never joined a group) and answers Full with its position: a
+// client needs a real versionID to save its sync record (OpenIM's SDK saves
+// none from an empty, non-full answer, and its later group calls fail).
+func (s *Service) startLog(ctx context.Context, owner VersionOwner) (SyncDelta, error) {
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if _, err := requireUser(ctx, tx, owner.ID); err != nil {
+			return err
+		}
+		state, _, err := tx.VersionLog(ctx, owner, 1<<62, 1)
+		if err != nil || state.VersionID != "" {
+			return storeErr(err, "read version log")
+		}
+		_, err = s.logVersion(ctx, tx, owner, OpUpdate, nil)
+		return err
+	})
+	if err != nil {
+		return SyncDelta{}, err
+	}
+	state, _, err := s.store.VersionLog(ctx, owner, 1<<62, 1)
+	if err != nil {
+		return SyncDelta{}, storeErr(err, "read version log")
+	}
+	return SyncDelta{VersionID: state.VersionID, Version: state.Version, Full: true,
+		Deleted: []string{}, Inserted: []string{}, Updated: []string{}}, nil
 }
 
 // inJoinOrder orders groupIDs by userID's membership Seq. The IDs are the
@@ -124,7 +160,7 @@ type GroupMembersDelta struct {
 	SyncDelta
 	Insert []Member
 	Update []Member
-	Group  *Group // set when the group's own data changed, or with Full
+	Group  *Group // set when anything changed in the range, or with Full
 }
 
 // IncrementalGroupMembers returns what changed in a group's member list
@@ -143,7 +179,9 @@ func (s *Service) IncrementalGroupMembers(ctx context.Context, a Actor, groupID,
 	if err != nil {
 		return out, err
 	}
-	if d.Full || d.InfoChanged {
+	// The group (and its memberCount) comes along whenever anything in the
+	// range changed, members included, as OpenIM sends it.
+	if d.Full || d.InfoChanged || len(d.Inserted)+len(d.Deleted)+len(d.Updated) > 0 || d.SortVersion > 0 {
 		out.Group = &g
 	}
 	if d.Full {

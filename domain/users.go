@@ -1,6 +1,9 @@
 package domain
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // RegisterUsers adds users (app admins only). With partial false any
 // invalid or existing user fails the whole call; with partial true the
@@ -123,29 +126,89 @@ type UserPatch struct {
 
 // UpdateUser changes a profile (the user themself or an app admin).
 func (s *Service) UpdateUser(ctx context.Context, a Actor, p UserPatch) error {
-	if err := s.checkID("userID", p.UserID); err != nil {
-		return err
+	_, err := s.UpdateUsers(ctx, a, []UserPatch{p}, false)
+	return err
+}
+
+// UpdateUsers changes several profiles in one transaction, each by the
+// rules of UpdateUser. With partial false the first invalid, unregistered or
+// forbidden user fails the whole call; with partial true the others are
+// changed and the failures reported, in the order of patches.
+func (s *Service) UpdateUsers(ctx context.Context, a Actor, patches []UserPatch, partial bool) ([]ItemError, error) {
+	if len(patches) == 0 {
+		return nil, Errorf(KindInvalid, "users list is empty")
 	}
-	if err := requireSelfOrAdmin(a, p.UserID); err != nil {
-		return err
+	if len(patches) > s.limits.MaxIDsPerCall {
+		return nil, Errorf(KindInvalid, "users list has %d entries, at most %d allowed", len(patches), s.limits.MaxIDsPerCall)
 	}
-	return s.store.Write(ctx, func(tx Tx) error {
-		users, err := tx.GetUsers(ctx, []string{p.UserID})
+	// failed[i] is the failure of patches[i]; reported in request order.
+	failed := make([]error, len(patches))
+	seen := make(map[string]bool, len(patches))
+	ids := make([]string, 0, len(patches))
+	for i, p := range patches {
+		err := s.checkID("userID", p.UserID)
+		if err == nil {
+			err = requireSelfOrAdmin(a, p.UserID)
+		}
+		if err == nil && seen[p.UserID] {
+			err = Errorf(KindInvalid, "userID %q appears twice", p.UserID)
+		}
 		if err != nil {
-			return storeErr(err, "read user")
+			if !partial {
+				return nil, err
+			}
+			failed[i] = err
+			continue
 		}
-		if len(users) == 0 {
-			return Errorf(KindUserNotFound, "user %s not found", p.UserID)
+		seen[p.UserID] = true
+		ids = append(ids, p.UserID)
+	}
+	if len(ids) > 0 {
+		checked := slices.Clone(failed)
+		err := s.store.Write(ctx, func(tx Tx) error {
+			copy(failed, checked) // fn may run again
+			found, err := existingUsers(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			for i, p := range patches {
+				if failed[i] != nil {
+					continue
+				}
+				u, ok := found[p.UserID]
+				var e error
+				if !ok {
+					e = Errorf(KindUserNotFound, "user %s not found", p.UserID)
+				} else {
+					applyString(&u.Nickname, p.Nickname)
+					applyString(&u.FaceURL, p.FaceURL)
+					applyString(&u.Ex, p.Ex)
+					e = s.checkUser(u)
+				}
+				if e != nil {
+					if !partial {
+						return e
+					}
+					failed[i] = e
+					continue
+				}
+				if err := tx.UpdateUser(ctx, u); err != nil {
+					return storeErr(err, "update user")
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		u := users[0]
-		applyString(&u.Nickname, p.Nickname)
-		applyString(&u.FaceURL, p.FaceURL)
-		applyString(&u.Ex, p.Ex)
-		if err := s.checkUser(u); err != nil {
-			return err
+	}
+	var items []ItemError
+	for i, err := range failed {
+		if err != nil {
+			items = append(items, itemErr(patches[i].UserID, err))
 		}
-		return storeErr(tx.UpdateUser(ctx, u), "update user")
-	})
+	}
+	return items, nil
 }
 
 // requireUser checks that a user is registered.

@@ -25,6 +25,10 @@ const (
 	updatePrefix = markerPrefix + "u:"
 	// GroupInfoElement marks a change of the group's own data in its member log.
 	GroupInfoElement = markerPrefix + "group"
+	// SortElement marks a change of the member list's order (a role
+	// change) in the group's member log: the list is ordered by role, so a
+	// client holding it must fetch it again (OpenIM's sortVersion).
+	SortElement = markerPrefix + "sort"
 )
 
 func updateElement(id string) string { return updatePrefix + id }
@@ -92,6 +96,17 @@ func (s *Service) logMemberUpdate(ctx context.Context, tx Tx, groupID string, us
 		return nil
 	}
 	_, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, updateElements(userIDs))
+	return err
+}
+
+// logRoleChange records changed memberships whose role level changed: an
+// update of each, plus the sort marker, at one version.
+func (s *Service) logRoleChange(ctx context.Context, tx Tx, groupID string, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	ids := append(updateElements(userIDs), SortElement)
+	_, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, ids)
 	return err
 }
 

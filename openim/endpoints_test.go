@@ -1,7 +1,10 @@
 package openim
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -281,7 +284,7 @@ func TestMembershipEndpoints(t *testing.T) {
 
 	r = w.ok(t, "/group/get_group_abstract_info", w.member, map[string]any{"groupIDs": []string{"g1"}})
 	jsonEqual(t, r.Data, fmt.Sprintf(`{"groupAbstractInfos":[{"groupID":"g1","groupMemberNumber":4,"groupMemberListHash":%d}]}`,
-		domain.MemberListHash([]string{"owner", "admin", "member", "member2"})))
+		wantMemberListHash(t, w, "g1", "admin", "member", "member2", "owner")))
 
 	// transfer: the new owner's role goes to the old owner.
 	w.ok(t, "/group/transfer_group", w.owner, map[string]any{"groupID": "g1", "oldOwnerUserID": "owner", "newOwnerUserID": "admin"})
@@ -526,4 +529,25 @@ func TestWireMappings(t *testing.T) {
 	if !regexp.MustCompile(`"userID":"opsAdmin".*"appMangerLevel":2.*"userID":"member".*"appMangerLevel":0`).Match(r.Data) {
 		t.Fatalf("get_group_members_info: %s", r.Data)
 	}
+}
+
+// wantMemberListHash computes OpenIM v3.8's groupMemberListHash the way its
+// server does (pkg/notification/grouphash): the first 8 bytes, big-endian,
+// of the MD5 of the JSON array of the members' GroupMemberFullInfo sorted by
+// userID (sortedIDs), taken here from get_group_members_info's own bytes.
+func wantMemberListHash(t *testing.T, w *world, groupID string, sortedIDs ...string) uint64 {
+	t.Helper()
+	r := w.ok(t, "/group/get_group_members_info", w.owner, map[string]any{"groupID": groupID, "userIDs": sortedIDs})
+	var body struct {
+		Members json.RawMessage `json:"members"`
+	}
+	if err := json.Unmarshal(r.Data, &body); err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, body.Members); err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(compact.Bytes())
+	return binary.BigEndian.Uint64(sum[:8])
 }

@@ -2,6 +2,12 @@ package openim
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/groupd/groupd/domain"
 )
@@ -153,7 +159,7 @@ type groupInfosResp struct {
 // getGroupsInfo leaves unknown IDs out; when none is found it answers
 // 1004 RecordNotFoundError, as the seed's failure example does.
 func (h *Handler) getGroupsInfo(ctx context.Context, c *call, req *groupIDsReq) (any, error) {
-	groups, err := h.svc.GetGroups(ctx, c.actor, req.GroupIDs)
+	groups, err := h.svc.GetGroups(ctx, c.actor, uniqueIDs(req.GroupIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -192,24 +198,25 @@ func (h *Handler) getJoinedGroupList(ctx context.Context, c *call, req *joinedGr
 
 type setGroupInfoReq struct {
 	GroupInfoForSet struct {
-		GroupID           string     `json:"groupID"`
-		GroupName         string     `json:"groupName"`
-		Notification      string     `json:"notification"`
-		Introduction      string     `json:"introduction"`
-		FaceURL           string     `json:"faceURL"`
-		Ex                string     `json:"ex"`
-		NeedVerification  opt[int32] `json:"needVerification"`
-		LookMemberInfo    opt[int32] `json:"lookMemberInfo"`
-		ApplyMemberFriend opt[int32] `json:"applyMemberFriend"`
+		GroupID           string      `json:"groupID"`
+		GroupName         string      `json:"groupName"`
+		Notification      string      `json:"notification"`
+		Introduction      string      `json:"introduction"`
+		FaceURL           string      `json:"faceURL"`
+		Ex                opt[string] `json:"ex"`
+		NeedVerification  opt[int32]  `json:"needVerification"`
+		LookMemberInfo    opt[int32]  `json:"lookMemberInfo"`
+		ApplyMemberFriend opt[int32]  `json:"applyMemberFriend"`
 	} `json:"groupInfoForSet"`
 }
 
-// setGroupInfo: empty strings and absent numbers leave fields unchanged.
+// setGroupInfo: empty strings and absent numbers leave fields unchanged,
+// except ex, which OpenIM sets whenever it is present ("" clears it).
 func (h *Handler) setGroupInfo(ctx context.Context, c *call, req *setGroupInfoReq) (any, error) {
 	s := req.GroupInfoForSet
 	return nil, h.updateGroup(ctx, c, s.GroupID, domain.GroupPatch{
 		Name: nonEmpty(s.GroupName), Notification: nonEmpty(s.Notification), Introduction: nonEmpty(s.Introduction),
-		FaceURL: nonEmpty(s.FaceURL), Ex: nonEmpty(s.Ex), NeedVerification: optInt(s.NeedVerification),
+		FaceURL: nonEmpty(s.FaceURL), Ex: s.Ex.ptr(), NeedVerification: optInt(s.NeedVerification),
 		LookMemberInfo: optInt(s.LookMemberInfo), ApplyMemberFriend: optInt(s.ApplyMemberFriend),
 	})
 }
@@ -226,9 +233,12 @@ type setGroupInfoExReq struct {
 	ApplyMemberFriend opt[int32]  `json:"applyMemberFriend"`
 }
 
-// setGroupInfoEx: a present field is set ("" included); null or absent
-// leaves it unchanged.
+// setGroupInfoEx: a present field is set ("" included, but for the name,
+// which OpenIM refuses to empty); null or absent leaves it unchanged.
 func (h *Handler) setGroupInfoEx(ctx context.Context, c *call, req *setGroupInfoExReq) (any, error) {
+	if req.GroupName.set && req.GroupName.v == "" {
+		return nil, errorf(codeArgs, "group name is empty")
+	}
 	return nil, h.updateGroup(ctx, c, req.GroupID, domain.GroupPatch{
 		Name: req.GroupName.ptr(), Notification: req.Notification.ptr(), Introduction: req.Introduction.ptr(),
 		FaceURL: req.FaceURL.ptr(), Ex: req.Ex.ptr(), NeedVerification: optInt(req.NeedVerification),
@@ -294,14 +304,15 @@ func (h *Handler) dismissGroup(ctx context.Context, c *call, req *dismissReq) (a
 	return nil, h.svc.DismissGroup(ctx, c.actor, req.GroupID, req.DeleteMember)
 }
 
-// memberFilters maps get_group_member_list's filter to role levels.
+// memberFilters maps get_group_member_list's filter to role levels, as the
+// SDK numbers them: 4 admins and ordinary members, 5 owner and admins.
 var memberFilters = map[int32][]int{
 	0: nil,
 	1: {domain.RoleOwner},
 	2: {domain.RoleAdmin},
 	3: {domain.RoleMember},
-	4: {domain.RoleOwner, domain.RoleAdmin},
-	5: {domain.RoleAdmin, domain.RoleMember},
+	4: {domain.RoleAdmin, domain.RoleMember},
+	5: {domain.RoleOwner, domain.RoleAdmin},
 }
 
 type memberListReq struct {
@@ -343,7 +354,7 @@ type membersInfoResp struct {
 }
 
 func (h *Handler) getGroupMembersInfo(ctx context.Context, c *call, req *membersInfoReq) (any, error) {
-	ms, err := h.svc.GetMembers(ctx, c.actor, req.GroupID, req.UserIDs)
+	ms, err := h.svc.GetMembers(ctx, c.actor, req.GroupID, uniqueIDs(req.UserIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +397,40 @@ func (h *Handler) getGroupAbstractInfo(ctx context.Context, c *call, req *groupI
 	}
 	out := make([]groupAbstract, len(abs))
 	for i, a := range abs {
-		out[i] = groupAbstract{GroupID: a.GroupID, GroupMemberNumber: a.MemberCount, GroupMemberListHash: a.MemberHash}
+		out[i] = groupAbstract{GroupID: a.Group.GroupID, GroupMemberNumber: a.Group.MemberCount,
+			GroupMemberListHash: memberListHash(h.memberInfos(a.Members))}
 	}
 	return groupAbstractsResp{GroupAbstractInfos: out}, nil
+}
+
+// memberListHash is OpenIM v3.8's groupMemberListHash (its
+// pkg/notification/grouphash): the first 8 bytes, big-endian, of the MD5 of
+// the JSON of the member infos sorted by userID, with appMangerLevel zeroed.
+// Any edit of a member (role, nickname, mute) changes it, as in OpenIM, so a
+// client holding the hash knows to refetch.
+func memberListHash(ms []memberInfo) uint64 {
+	slices.SortFunc(ms, func(x, y memberInfo) int { return strings.Compare(x.UserID, y.UserID) })
+	for i := range ms {
+		ms[i].AppMangerLevel = 0
+	}
+	data, err := json.Marshal(ms)
+	if err != nil { // plain strings and numbers: never
+		panic(fmt.Sprintf("openim: encode member infos: %v", err))
+	}
+	sum := md5.Sum(data)
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// uniqueIDs drops repeated IDs, keeping the first of each: OpenIM answers a
+// lookup that names an ID twice as if it were named once.
+func uniqueIDs(ids []string) []string {
+	seen := make(map[string]struct{}, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -176,7 +176,7 @@ func (h *Handler) handle(path string, needToken bool, ep endpoint) {
 		opID := r.Header.Get("operationID")
 		c := &call{r: r}
 		data, err := h.serve(r.Context(), c, opID, needToken, ep)
-		code, status := respond(w, r, data, err)
+		code, status := respond(w, r, data, forRoute(path, err))
 		reqinfo.Record(r.Context(), "openim", path, code)
 		attrs := []slog.Attr{
 			slog.String("operationID", opID), slog.String("method", r.Method), slog.String("path", r.URL.Path),

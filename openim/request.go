@@ -49,23 +49,35 @@ type groupRequestsResp struct {
 }
 
 type joinGroupReq struct {
-	GroupID       string `json:"groupID"`
-	ReqMessage    string `json:"reqMessage"`
-	JoinSource    int32  `json:"joinSource"`
+	GroupID    string `json:"groupID"`
+	ReqMessage string `json:"reqMessage"`
+	JoinSource int32  `json:"joinSource"`
+	// InviterUserID is the applicant, as OpenIM's server reads it: its SDK
+	// always sends the logged-in user here, and an app server names the
+	// user it applies for.
 	InviterUserID string `json:"inviterUserID"`
 	Ex            string `json:"ex"`
-	// UserID is groupd's addition to OpenIM's request: an app admin applies
-	// on behalf of this user. Anyone else may name only themself; empty
-	// means the token's user.
+	// UserID is groupd's older spelling of the applicant, still accepted;
+	// it must agree with inviterUserID when both are sent.
 	UserID string `json:"userID"`
 }
 
-// joinGroup applies to join a group: needVerification 2 joins directly, 0
-// and 1 file a pending request (replacing an earlier one). An invite-only
-// group (ZIM JoinMode 2) answers 1002.
+// joinGroup applies to join a group for the applicant (inviterUserID, else
+// userID, else the token's user): needVerification 2 joins directly, 0 and
+// 1 file a pending request (replacing an earlier one). A user token may
+// apply only for itself (OpenIM trusts any inviterUserID: a bug groupd does
+// not copy); an app admin may apply for anyone. An invite-only group (ZIM
+// JoinMode 2) answers 1002.
 func (h *Handler) joinGroup(ctx context.Context, c *call, req *joinGroupReq) (any, error) {
+	applicant := req.InviterUserID
+	switch {
+	case applicant == "":
+		applicant = req.UserID
+	case req.UserID != "" && req.UserID != applicant:
+		return nil, errorf(codeArgs, "userID and inviterUserID name different applicants")
+	}
 	_, err := h.svc.JoinGroup(ctx, c.actor, domain.JoinInput{
-		GroupID: req.GroupID, UserID: req.UserID, ReqMsg: req.ReqMessage, JoinSource: int(req.JoinSource),
+		GroupID: req.GroupID, UserID: applicant, ReqMsg: req.ReqMessage, JoinSource: int(req.JoinSource),
 		InviterUserID: req.InviterUserID, Ex: req.Ex,
 	})
 	return nil, err

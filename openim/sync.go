@@ -63,8 +63,8 @@ type incrementalJoinGroupsResp struct {
 	Delete    []string    `json:"delete"`
 	Insert    []groupInfo `json:"insert"`
 	Update    []groupInfo `json:"update"`
-	// SortVersion is always 0: groupd's ID lists are in join order, which
-	// no change but a join reorders, so clients never need to re-sort.
+	// SortVersion is always 0: a user's joined-group list is in join
+	// order, which nothing but a join changes.
 	SortVersion uint64 `json:"sortVersion"`
 }
 
@@ -96,13 +96,16 @@ type incrementalGroupMembersResp struct {
 	// Group is the group's info when it changed since the client's version,
 	// or with full; absent otherwise, as OpenIM omits it.
 	Group *groupInfo `json:"group,omitempty"`
-	// SortVersion: see incrementalJoinGroupsResp.
+	// SortVersion is the version of the latest role change in the range,
+	// 0 if none: the member ID list is ordered by role, so the SDK fetches
+	// it again when this is set.
 	SortVersion uint64 `json:"sortVersion"`
 }
 
 func (h *Handler) membersDelta(d domain.GroupMembersDelta) incrementalGroupMembersResp {
 	out := incrementalGroupMembersResp{Version: uint64(d.Version), VersionID: d.VersionID, Full: d.Full,
-		Delete: d.Deleted, Insert: h.memberInfos(d.Insert), Update: h.memberInfos(d.Update)}
+		Delete: d.Deleted, Insert: h.memberInfos(d.Insert), Update: h.memberInfos(d.Update),
+		SortVersion: uint64(d.SortVersion)}
 	if d.Group != nil {
 		g := wireGroup(*d.Group, h.svc.NowMillis())
 		out.Group = &g
@@ -189,7 +192,8 @@ type fullGroupMemberUserIDsResp struct {
 	UserIDs   []string `json:"userIDs"`
 }
 
-// getFullGroupMemberUserIDs returns every member of a group, in join order;
+// getFullGroupMemberUserIDs returns every member of a group, owner first,
+// then admins, then ordinary members (each in join order);
 // equal: true (and no IDs) when idHash says the client has them already.
 func (h *Handler) getFullGroupMemberUserIDs(ctx context.Context, c *call, req *fullGroupMemberUserIDsReq) (any, error) {
 	f, err := h.svc.FullGroupMemberIDs(ctx, c.actor, req.GroupID, uint64(req.IDHash))

@@ -114,12 +114,13 @@ func (h *Handler) getUsers(ctx context.Context, c *call, req *pageReq) (any, err
 	return usersResp{Total: total, Users: h.userInfos(users)}, nil
 }
 
-// Paging bounds: showNumber 0 means DefaultShowNumber; more than
-// MaxShowNumber is refused rather than silently cut, so a client's page
-// arithmetic never skips entries.
+// Paging bounds: showNumber 0 means DefaultShowNumber. OpenIM has no cap;
+// groupd keeps one as a safety bound, far above what real clients ask (the
+// SDK pages by 100 to 1000), and refuses more rather than silently cut, so
+// a client's page arithmetic never skips entries.
 const (
 	DefaultShowNumber = 100
-	MaxShowNumber     = 1000
+	MaxShowNumber     = 10000
 )
 
 // pagination is OpenIM's {pageNumber, showNumber}; pageNumber is 1-based.

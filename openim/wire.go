@@ -67,27 +67,97 @@ var codeNames = map[int]string{
 	codeTokenNotExist:    "TokenNotExistError",
 }
 
+// codeRule is how one domain error kind (or detail) reads in OpenIM: a
+// code, and the routes where OpenIM's group service answers another.
+type codeRule struct {
+	code    int
+	byRoute map[string]int
+}
+
+// The routes whose operator, when not a member, OpenIM answers "record not
+// found": they look the operator's membership up before checking a role.
+var actorLookupRoutes = map[string]int{
+	"/group/quit_group": codeRecordNotFound, "/group/set_group_info": codeRecordNotFound,
+	"/group/set_group_info_ex": codeRecordNotFound, "/group/invite_user_to_group": codeRecordNotFound,
+	"/group/mute_group": codeRecordNotFound, "/group/cancel_mute_group": codeRecordNotFound,
+	"/group/mute_group_member": codeRecordNotFound, "/group/cancel_mute_group_member": codeRecordNotFound,
+	"/group/group_application_response": codeRecordNotFound,
+}
+
 // kindCodes is the one table from domain error kind to OpenIM code. A kind
-// missing here answers ServerInternalError.
-var kindCodes = map[domain.Kind]int{
-	domain.KindInternal:      codeInternal,
-	domain.KindUnavailable:   codeInternal,
-	domain.KindInvalid:       codeArgs,
-	domain.KindLimitReached:  codeArgs,
-	domain.KindNoPermission:  codeNoPermission,
-	domain.KindDuplicate:     codeDuplicateKey,
-	domain.KindAlreadyMember: codeDuplicateKey,
-	domain.KindNotFound:      codeRecordNotFound,
-	domain.KindUserNotFound:  codeUserIDNotFound,
-	domain.KindUserExists:    codeRegistered,
-	domain.KindGroupNotFound: codeGroupIDNotFound,
-	domain.KindGroupExists:   codeGroupIDExisted,
-	domain.KindNotMember:     codeNotInGroupYet,
-	domain.KindDismissed:     codeDismissed,
-	domain.KindGroupType:     codeGroupType,
-	domain.KindHandled:       codeRequestHandled,
-	domain.KindMuted:         codeMutedInGroup,
-	domain.KindGroupMuted:    codeMutedGroup,
+// missing here answers ServerInternalError. OpenIM's group service never
+// answers NotInGroupYet (1203) or GroupTypeNotSupport (1205).
+var kindCodes = map[domain.Kind]codeRule{
+	domain.KindInternal:     {code: codeInternal},
+	domain.KindUnavailable:  {code: codeInternal},
+	domain.KindInvalid:      {code: codeArgs},
+	domain.KindLimitReached: {code: codeArgs},
+	domain.KindNoPermission: {code: codeNoPermission},
+	domain.KindDuplicate:    {code: codeDuplicateKey},
+	domain.KindAlreadyMember: {code: codeDuplicateKey, byRoute: map[string]int{
+		"/group/join_group": codeArgs,
+	}},
+	domain.KindNotFound: {code: codeRecordNotFound},
+	domain.KindUserNotFound: {code: codeUserIDNotFound, byRoute: map[string]int{
+		"/group/invite_user_to_group": codeRecordNotFound, "/group/join_group": codeRecordNotFound,
+	}},
+	domain.KindUserExists:    {code: codeRegistered},
+	domain.KindGroupNotFound: {code: codeGroupIDNotFound},
+	domain.KindGroupExists:   {code: codeGroupIDExisted},
+	domain.KindNotMember:     {code: codeNoPermission, byRoute: actorLookupRoutes},
+	domain.KindDismissed:     {code: codeDismissed},
+	domain.KindGroupType:     {code: codeArgs},
+	domain.KindHandled:       {code: codeRequestHandled},
+	domain.KindMuted:         {code: codeMutedInGroup},
+	domain.KindGroupMuted:    {code: codeMutedGroup},
+}
+
+// detailCodes refine a kind by the error's detail, first match wins.
+var detailCodes = []struct {
+	detail error
+	rule   codeRule
+}{
+	{domain.ErrActorNotMember, codeRule{code: codeNoPermission, byRoute: actorLookupRoutes}},
+	{domain.ErrTargetNotMember, codeRule{code: codeArgs, byRoute: map[string]int{
+		"/group/kick_group": codeUserIDNotFound, "/group/quit_group": codeRecordNotFound,
+		"/group/mute_group_member": codeRecordNotFound, "/group/cancel_mute_group_member": codeRecordNotFound,
+	}}},
+	{domain.ErrTargetSelf, codeRule{code: codeNoPermission, byRoute: map[string]int{"/group/kick_group": codeArgs}}},
+	{domain.ErrTargetOwner, codeRule{code: codeNoPermission, byRoute: map[string]int{"/group/kick_group": codeArgs}}},
+}
+
+// codeOf is the OpenIM code of a domain error met on route.
+func codeOf(route string, err error) int {
+	kind := domain.ErrorKind(err)
+	rule, ok := kindCodes[kind]
+	if !ok {
+		return codeInternal
+	}
+	if kind != domain.KindInternal && kind != domain.KindUnavailable {
+		for _, d := range detailCodes {
+			if errors.Is(err, d.detail) {
+				rule = d.rule
+				break
+			}
+		}
+	}
+	if c, ok := rule.byRoute[route]; ok {
+		return c
+	}
+	return rule.code
+}
+
+// forRoute turns a domain error met on route into the answer for it;
+// dialect errors pass through.
+func forRoute(route string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return err
+	}
+	return asAPIErrorCode(err, codeOf(route, err))
 }
 
 // apiError is an answer with a non-zero errCode.
@@ -122,6 +192,11 @@ func asAPIError(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	return asAPIErrorCode(err, codeOf("", err))
+}
+
+// asAPIErrorCode is the answer with code for a domain error.
+func asAPIErrorCode(err error, code int) *apiError {
 	if domain.ErrorKind(err) == domain.KindUnavailable {
 		// A backing service (database, Redis) is down: 500 with a
 		// detail that says so, so clients know to retry.
@@ -129,8 +204,7 @@ func asAPIError(err error) *apiError {
 		e.cause = err
 		return e
 	}
-	code, ok := kindCodes[domain.ErrorKind(err)]
-	if !ok || code == codeInternal {
+	if code == codeInternal {
 		e := errorf(codeInternal, "")
 		e.cause = err
 		return e

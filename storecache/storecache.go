@@ -287,7 +287,7 @@ func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, er
 	return out, nil
 }
 
-// MemberUserIDs serves a group's member IDs (join order) from the cache.
+// MemberUserIDs serves a group's member IDs (list order: role, then join order) from the cache.
 func (c *Store) MemberUserIDs(ctx context.Context, groupID string) ([]string, error) {
 	return c.ids(ctx, Pair{"gm:" + groupID, groupGen(groupID)}, func() ([]string, error) {
 		return c.Store.MemberUserIDs(ctx, groupID)
@@ -408,6 +408,13 @@ func (x *cacheTx) DeleteMembers(ctx context.Context, groupID string, userIDs []s
 		x.t.add(userGen(u))
 	}
 	return x.Tx.DeleteMembers(ctx, groupID, userIDs)
+}
+
+// UpdateMember may change a role, and the cached member ID list is in role
+// order.
+func (x *cacheTx) UpdateMember(ctx context.Context, m domain.Member) error {
+	x.t.add(groupGen(m.GroupID))
+	return x.Tx.UpdateMember(ctx, m)
 }
 
 func (x *cacheTx) DeleteAllMembers(ctx context.Context, groupID string) (int, error) {

@@ -76,6 +76,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"GetGroups", 0, func(r reader) error { _, err := r.GetGroups(ctx, []string{"a", "b"}); return err }, 1},
 		{"GetUsers", 0, func(r reader) error { _, err := r.GetUsers(ctx, []string{"a", "b"}); return err }, 1},
 		{"ListGroupsAfter", 0, func(r reader) error { _, err := r.ListGroupsAfter(ctx, 5, 10); return err }, 1},
+		{"ListLiveGroupsAfter", 0, func(r reader) error { _, err := r.ListLiveGroupsAfter(ctx, 5, 10); return err }, 1},
 		{"GetMember", 0, func(r reader) error { _, err := r.GetMember(ctx, "g", "u"); return err }, 1},
 		{"GetMembers", 0, func(r reader) error { _, err := r.GetMembers(ctx, "g", []string{"a", "b"}); return err }, 1},
 		// One statement reads page and count; an empty page (as here)

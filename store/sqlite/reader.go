@@ -246,6 +246,27 @@ func (r reader) CountGroups(ctx context.Context) (_ int64, err error) {
 	return queryInt(ctx, r.h, `SELECT count(*) FROM groups`)
 }
 
+// liveGroups is the condition of a group that is not dismissed, written as
+// the partial index groups_live_seq (0002) has it, so that SQLite uses it.
+var liveGroups = `status <> ` + strconv.Itoa(domain.StatusDismissed)
+
+// ListLiveGroupsAfter returns up to limit groups that are not dismissed
+// with Seq > afterSeq, by Seq (limit <= 0: all), from the partial index
+// groups_live_seq: dismissed groups cost nothing to skip.
+func (r reader) ListLiveGroupsAfter(ctx context.Context, afterSeq int64, limit int) (_ []domain.Group, err error) {
+	defer wrap(&err, "sqlite.ListLiveGroupsAfter(%d, %d)", afterSeq, limit)
+	return queryAll(ctx, r.h, scanGroup,
+		`SELECT `+groupCols+` FROM groups INDEXED BY groups_live_seq WHERE `+liveGroups+` AND seq > ? ORDER BY seq LIMIT ?`,
+		afterSeq, limitOf(limit))
+}
+
+// CountLiveGroups counts the groups that are not dismissed (over the
+// partial index groups_live_seq).
+func (r reader) CountLiveGroups(ctx context.Context) (_ int64, err error) {
+	defer wrap(&err, "sqlite.CountLiveGroups")
+	return queryInt(ctx, r.h, `SELECT count(*) FROM groups INDEXED BY groups_live_seq WHERE `+liveGroups)
+}
+
 // SearchGroups pages non-dismissed groups, newest first (create_time, then
 // Seq, descending). NameSubstr is a case-sensitive substring (instr, so no
 // wildcard needs escaping). Without GroupID this walks every group: it is an
@@ -362,11 +383,12 @@ func (r reader) ListMembersAfter(ctx context.Context, groupID string, afterSeq i
 		groupID, afterSeq, limitOf(limit))
 }
 
-// MemberUserIDs returns all member IDs of a group in join order.
+// MemberUserIDs returns all member IDs of a group in list order (role
+// level descending, then join order), from the index group_members_role.
 func (r reader) MemberUserIDs(ctx context.Context, groupID string) (_ []string, err error) {
 	defer wrap(&err, "sqlite.MemberUserIDs(%q)", groupID)
 	return queryAll(ctx, r.h, scanString,
-		`SELECT user_id FROM group_members WHERE group_id = ? ORDER BY seq`, groupID)
+		`SELECT user_id FROM group_members WHERE group_id = ? ORDER BY role_level DESC, seq`, groupID)
 }
 
 // ListJoined pages userID's memberships in join order.

@@ -440,6 +440,63 @@ var groupTests = []test{
 		write(t, s, func(tx domain.Tx) error { return tx.UpdateGroup(t.Context(), g) })
 		wantEqual(t, "count", ok(s.CountGroups(t.Context())).must(t), int64(3))
 	}},
+	{"ListLiveGroupsAfterSkipsDismissedAndCountLiveGroupsAgrees", func(t *testing.T, s domain.Store) {
+		wantEqual(t, "live count of none", ok(s.CountLiveGroups(t.Context())).must(t), int64(0))
+		wantEmpty(t, "live groups of none", ok(s.ListLiveGroupsAfter(t.Context(), 0, 10)).must(t))
+		addGroups(t, s, "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8")
+		// A run of dismissed groups between live ones, and one at the end;
+		// a banned group is not dismissed.
+		for id, status := range map[string]int{"g2": domain.StatusDismissed, "g3": domain.StatusDismissed,
+			"g4": domain.StatusDismissed, "g8": domain.StatusDismissed, "g6": domain.StatusBanned} {
+			g := getGroup(t, s, id)
+			g.Status = status
+			write(t, s, func(tx domain.Tx) error { return tx.UpdateGroup(t.Context(), g) })
+		}
+		var pages [][]string
+		after := int64(0)
+		for range 10 {
+			page := ok(s.ListLiveGroupsAfter(t.Context(), after, 2)).must(t)
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 2 {
+				t.Fatalf("page of %d, limit 2", len(page))
+			}
+			var ids []string
+			for _, g := range page {
+				if g.Seq <= after || g.Status == domain.StatusDismissed {
+					t.Fatalf("group %s (Seq %d, status %d) after %d", g.GroupID, g.Seq, g.Status, after)
+				}
+				after = g.Seq
+				ids = append(ids, g.GroupID)
+			}
+			pages = append(pages, ids)
+		}
+		// Full pages until the last: the dismissed groups take no room.
+		wantEqual(t, "pages", pages, [][]string{{"g1", "g5"}, {"g6", "g7"}})
+		wantEqual(t, "live count", ok(s.CountLiveGroups(t.Context())).must(t), int64(4))
+		wantEqual(t, "all count", ok(s.CountGroups(t.Context())).must(t), int64(8))
+		wantEqual(t, "whole list (limit 0)", len(ok(s.ListLiveGroupsAfter(t.Context(), 0, 0)).must(t)), 4)
+		// Inside a transaction, its own writes count.
+		write(t, s, func(tx domain.Tx) error {
+			g, err := tx.LockGroup(t.Context(), "g5")
+			if err != nil {
+				return err
+			}
+			g.Status = domain.StatusDismissed
+			if err := tx.UpdateGroup(t.Context(), g); err != nil {
+				return err
+			}
+			n, err := tx.CountLiveGroups(t.Context())
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "live count in tx", n, int64(3))
+			page, err := tx.ListLiveGroupsAfter(t.Context(), 0, 10)
+			wantEqual(t, "live groups in tx", groupIDs(page), []string{"g1", "g6", "g7"})
+			return err
+		})
+	}},
 }
 
 // ---- search ----
@@ -838,9 +895,19 @@ var memberListTests = []test{
 		}
 		wantEqual(t, "join order", got, []string{"a", "owner", "b", "adm1", "c", "adm2"})
 	}},
-	{"MemberUserIDsInJoinOrder", func(t *testing.T, s domain.Store) {
+	{"MemberUserIDsInListOrder", func(t *testing.T, s domain.Store) {
 		memberFixture(t, s)
-		wantEqual(t, "ids", ok(s.MemberUserIDs(t.Context(), "g1")).must(t), []string{"a", "owner", "b", "adm1", "c", "adm2"})
+		wantEqual(t, "ids", ok(s.MemberUserIDs(t.Context(), "g1")).must(t), []string{"owner", "adm1", "adm2", "a", "b", "c"})
+		// A role change reorders the list.
+		write(t, s, func(tx domain.Tx) error {
+			m, err := tx.GetMember(t.Context(), "g1", "c")
+			if err != nil {
+				return err
+			}
+			m.RoleLevel = domain.RoleAdmin
+			return tx.UpdateMember(t.Context(), m)
+		})
+		wantEqual(t, "ids after promotion", ok(s.MemberUserIDs(t.Context(), "g1")).must(t), []string{"owner", "adm1", "c", "adm2", "a", "b"})
 		wantEmpty(t, "ids of ghost", ok(s.MemberUserIDs(t.Context(), "ghost")).must(t))
 	}},
 }
