@@ -7,7 +7,8 @@ import (
 
 // MuteSpec is a group-wide mute: all members, or members of the listed ZIM
 // roles (1 owner, 2 admin, 3 member, any other positive number a custom
-// role, see IsCustomRole), until Until (Unix ms, 0 = until cancelled). A spec with neither All nor Roles cancels the mute.
+// role, see IsCustomRole), until Until (Unix ms, 0 = until cancelled). A
+// spec with neither All nor Roles cancels the mute.
 type MuteSpec struct {
 	All   bool
 	Roles []int
@@ -106,7 +107,7 @@ func (s *Service) MuteMembers(ctx context.Context, a Actor, groupID string, user
 func muteRule(a Actor, role int, userID string, m Member, ok bool, groupID string) error {
 	switch {
 	case !ok:
-		return Errorf(KindNotMember, "user %s is not a member of group %s", userID, groupID)
+		return notMember(groupID, userID)
 	case a.Admin:
 		return nil
 	case m.RoleLevel == RoleOwner:

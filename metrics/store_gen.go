@@ -40,6 +40,16 @@ func (s *store) CountGroups(ctx context.Context) (v0 int64, err error) {
 	return s.Store.CountGroups(ctx)
 }
 
+func (s *store) ListLiveGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
+	defer s.m.observeSince("ListLiveGroupsAfter", time.Now(), &err)
+	return s.Store.ListLiveGroupsAfter(ctx, afterSeq, limit)
+}
+
+func (s *store) CountLiveGroups(ctx context.Context) (v0 int64, err error) {
+	defer s.m.observeSince("CountLiveGroups", time.Now(), &err)
+	return s.Store.CountLiveGroups(ctx)
+}
+
 func (s *store) SearchGroups(ctx context.Context, q domain.GroupSearch) (v0 []domain.Group, v1 int64, err error) {
 	defer s.m.observeSince("SearchGroups", time.Now(), &err)
 	return s.Store.SearchGroups(ctx, q)
@@ -138,6 +148,16 @@ func (t *tx) ListGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0
 func (t *tx) CountGroups(ctx context.Context) (v0 int64, err error) {
 	defer t.m.observeSince("tx.CountGroups", time.Now(), &err)
 	return t.Tx.CountGroups(ctx)
+}
+
+func (t *tx) ListLiveGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
+	defer t.m.observeSince("tx.ListLiveGroupsAfter", time.Now(), &err)
+	return t.Tx.ListLiveGroupsAfter(ctx, afterSeq, limit)
+}
+
+func (t *tx) CountLiveGroups(ctx context.Context) (v0 int64, err error) {
+	defer t.m.observeSince("tx.CountLiveGroups", time.Now(), &err)
+	return t.Tx.CountLiveGroups(ctx)
 }
 
 func (t *tx) SearchGroups(ctx context.Context, q domain.GroupSearch) (v0 []domain.Group, v1 int64, err error) {
