@@ -385,7 +385,7 @@ func sameGroupData(a, b Group) bool {
 // DismissGroup ends a group (owner or app admin). With deleteMembers the
 // memberships go; without, they stay readable but the group refuses changes.
 // A dismissed group is refused again (KindDismissed) unless deleteMembers
-// asks to remove the members it kept, as OpenIM allows.
+// asks to remove members it kept, as OpenIM allows.
 func (s *Service) DismissGroup(ctx context.Context, a Actor, groupID string, deleteMembers bool) error {
 	if err := s.checkID("groupID", groupID); err != nil {
 		return err
@@ -404,7 +404,7 @@ func (s *Service) DismissGroup(ctx context.Context, a Actor, groupID string, del
 			if err := s.saveGroupData(ctx, tx, g); err != nil {
 				return err
 			}
-		case !deleteMembers:
+		case !deleteMembers || g.MemberCount == 0:
 			return Errorf(KindDismissed, "group %s is dismissed", groupID)
 		}
 		if !deleteMembers {

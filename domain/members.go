@@ -458,10 +458,12 @@ func memberEditRule(a Actor, actorRole int, target Member, p MemberPatch) error 
 		(p.CustomRole != nil && *p.CustomRole != target.CustomRole)
 	self := target.UserID == a.UserID
 	switch {
-	case roleChange && target.RoleLevel == RoleOwner && (self || a.Admin):
-		// OpenIM answers the owner's own attempt as a bad argument; an app
-		// admin gets the same answer, since a group must keep its owner.
-		return Errorf(KindInvalid, "the owner's role cannot be changed; transfer group %s instead", target.GroupID).withDetail(ErrTargetOwner)
+	case roleChange && target.RoleLevel == RoleOwner && self:
+		// OpenIM answers the owner's own attempt as a bad argument.
+		return Errorf(KindInvalid, "the owner's role cannot be changed; transfer group %s instead", target.GroupID)
+	case roleChange && target.RoleLevel == RoleOwner:
+		// OpenIM lets an app admin do it and leaves the group ownerless.
+		return Errorf(KindNoPermission, "the owner's role cannot be changed; transfer group %s instead", target.GroupID).withDetail(ErrTargetOwner)
 	case a.Admin:
 		return nil
 	case self && roleChange && (p.RoleLevel == nil || *p.RoleLevel >= target.RoleLevel):

@@ -104,6 +104,51 @@ func (s *Service) GetUsers(ctx context.Context, a Actor, ids []string) ([]User, 
 	return out, nil
 }
 
+// FindUsers is GetUsers for calls that allow partial success: the
+// registered users among ids in the order asked, and an item error for each
+// invalid ID (KindInvalid) and each unregistered user (KindUserNotFound),
+// in the order asked. A repeated ID is answered once.
+func (s *Service) FindUsers(ctx context.Context, a Actor, ids []string) ([]User, []ItemError, error) {
+	if len(ids) > s.limits.MaxIDsPerCall {
+		return nil, nil, Errorf(KindInvalid, "userID list has %d entries, at most %d allowed", len(ids), s.limits.MaxIDsPerCall)
+	}
+	bad := make(map[string]error)
+	seen := make(map[string]bool, len(ids))
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := s.checkID("userID", id); err != nil {
+			bad[id] = err
+			continue
+		}
+		valid = append(valid, id)
+	}
+	found, err := existingUsers(ctx, s.store, valid)
+	if err != nil {
+		return nil, nil, err
+	}
+	users := make([]User, 0, len(found))
+	var failed []ItemError
+	clear(seen)
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err, ok := bad[id]; ok {
+			failed = append(failed, itemErr(id, err))
+		} else if u, ok := found[id]; ok {
+			users = append(users, u)
+		} else {
+			failed = append(failed, itemErr(id, Errorf(KindUserNotFound, "user %s is not registered", id)))
+		}
+	}
+	return users, failed, nil
+}
+
 // ListUsers pages all users (app admins only).
 func (s *Service) ListUsers(ctx context.Context, a Actor, page Page) ([]User, int64, error) {
 	if err := requireAppAdmin(a); err != nil {

@@ -15,10 +15,8 @@ var changeCalls = []struct {
 	{"/group/set_group_info_ex", map[string]any{"groupID": "g1", "groupName": "x"}},
 	{"/group/invite_user_to_group", map[string]any{"groupID": "g1", "invitedUserIDs": []string{"fresh"}}},
 	{"/group/kick_group", map[string]any{"groupID": "g1", "kickedUserIDs": []string{"member"}}},
-	{"/group/quit_group", map[string]any{"groupID": "g1", "userID": "member"}},
 	{"/group/transfer_group", map[string]any{"groupID": "g1", "newOwnerUserID": "member"}},
 	{"/group/dismiss_group", map[string]any{"groupID": "g1"}},
-	{"/group/dismiss_group", map[string]any{"groupID": "g1", "deleteMember": true}},
 	{"/group/join_group", map[string]any{"groupID": "g1", "joinSource": 3, "userID": "fresh"}},
 	{"/group/group_application_response", map[string]any{"groupID": "g1", "fromUserID": "outsider", "handleResult": 1}},
 	{"/group/mute_group", map[string]any{"groupID": "g1"}},
@@ -74,6 +72,22 @@ func TestDismissKeepMembers(t *testing.T) {
 	if reqs := w.userRequests(t, "outsider"); len(reqs) != 1 || reqs[0].HandleResult != 0 {
 		t.Fatalf("request after refused handling: %+v", reqs)
 	}
+	// As in OpenIM, a kept member may still leave (so a client can clear
+	// the group away), and deleteMember on the dismissed group removes the
+	// members it kept.
+	w.ok(t, "/group/quit_group", w.member, map[string]any{"groupID": "g1"})
+	if ids := w.memberIDs(t); !slices.Equal(ids, []string{"owner", "admin", "member2"}) {
+		t.Fatalf("members after quitting the dismissed group %v", ids)
+	}
+	w.fail(t, "/group/quit_group", w.member, map[string]any{"groupID": "g1"}, codeRecordNotFound)
+	w.ok(t, "/group/dismiss_group", w.env.admin, map[string]any{"groupID": "g1", "deleteMember": true})
+	if ids := w.memberIDs(t); len(ids) != 0 {
+		t.Fatalf("members after dismiss with deleteMember %v", ids)
+	}
+	g := w.data(t, "/group/get_groups_info", w.env.admin, map[string]any{"groupIDs": []string{"g1"}})["groupInfos"].([]any)[0].(map[string]any)
+	if g["status"] != float64(2) || g["memberCount"] != float64(0) {
+		t.Fatalf("group after dismiss with deleteMember %v", g)
+	}
 }
 
 // dismiss_group with deleteMember true removes every member (the reference
@@ -90,8 +104,8 @@ func TestDismissDeleteMembersSync(t *testing.T) {
 		t.Fatalf("group %v", g)
 	}
 	// Former members read nothing and are told the group left them.
-	w.fail(t, "/group/get_group_member_list", w.member, map[string]any{"groupID": "g1", "pagination": map[string]any{"pageNumber": 1}}, codeNotInGroupYet)
-	w.fail(t, "/group/get_incremental_group_members", w.member, map[string]any{"groupID": "g1"}, codeNotInGroupYet)
+	w.fail(t, "/group/get_group_member_list", w.member, map[string]any{"groupID": "g1", "pagination": map[string]any{"pageNumber": 1}}, codeNoPermission)
+	w.fail(t, "/group/get_incremental_group_members", w.member, map[string]any{"groupID": "g1"}, codeNoPermission)
 	jd := w.joinSync(t, w.member, "member", j.VersionID, j.Version)
 	if jd.Full || !slices.Equal(jd.Delete, []string{"g1"}) || len(jd.Update)+len(jd.Insert) != 0 {
 		t.Fatalf("join sync: %s", mustJSON(jd))

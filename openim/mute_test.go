@@ -29,7 +29,7 @@ func TestMuteGroupRoutes(t *testing.T) {
 		{"admin", "admin", map[string]any{"groupID": "g1"}, 0},
 		{"app admin", "appadmin", map[string]any{"groupID": "g1"}, 0},
 		{"member", "member", map[string]any{"groupID": "g1"}, codeNoPermission},
-		{"outsider", "outsider", map[string]any{"groupID": "g1"}, codeNoPermission},
+		{"outsider", "outsider", map[string]any{"groupID": "g1"}, codeRecordNotFound},
 		{"unknown group", "appadmin", map[string]any{"groupID": "nope"}, codeGroupIDNotFound},
 		{"no group", "owner", map[string]any{}, codeArgs},
 	}
@@ -79,11 +79,11 @@ func TestMuteMemberRoutes(t *testing.T) {
 		{"admin mutes owner", "admin", "owner", codeNoPermission},
 		{"member mutes member", "member", "member2", codeNoPermission},
 		{"member mutes self", "member", "member", codeNoPermission},
-		{"outsider mutes member", "outsider", "member", codeNoPermission},
+		{"outsider mutes member", "outsider", "member", codeRecordNotFound},
 		{"app admin mutes owner", "appadmin", "owner", 0},
 		{"app admin mutes admin", "appadmin", "admin", 0},
-		{"mute a non-member", "owner", "outsider", codeNotInGroupYet},
-		{"mute an unknown user", "owner", "ghost", codeNotInGroupYet},
+		{"mute a non-member", "owner", "outsider", codeRecordNotFound},
+		{"mute an unknown user", "owner", "ghost", codeRecordNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestMuteMemberRoutes(t *testing.T) {
 			if c.code != 0 {
 				w.fail(t, "/group/mute_group_member", w.tok(c.who), body, c.code)
 				w.fail(t, "/group/cancel_mute_group_member", w.tok(c.who), map[string]any{"groupID": "g1", "userID": c.target}, c.code)
-				if c.code != codeNotInGroupYet && w.muteEnd(t, c.target) != 0 {
+				if c.code != codeRecordNotFound && w.muteEnd(t, c.target) != 0 {
 					t.Fatal("refused mute muted")
 				}
 				return

@@ -70,12 +70,9 @@ func TestJoinGroupModes(t *testing.T) {
 			w.setVerification(t, c.mode)
 			w.clock.Advance(time.Minute)
 			now := w.clock.Now().UnixMilli()
-			body := map[string]any{"groupID": "g1", "reqMessage": "let me in", "joinSource": c.source, "ex": "e"}
-			inviter := ""
-			if c.source == domain.JoinSourceInvitation {
-				inviter = "member"
-				body["inviterUserID"] = inviter
-			}
+			// As OpenIM's SDK sends it: inviterUserID is the applicant.
+			body := map[string]any{"groupID": "g1", "reqMessage": "let me in", "joinSource": c.source, "ex": "e",
+				"inviterUserID": "outsider"}
 			if c.code != 0 {
 				w.fail(t, "/group/join_group", w.outsider, body, c.code)
 				if w.isMember(t, "outsider") || len(w.userRequests(t, "outsider")) != 0 {
@@ -92,7 +89,7 @@ func TestJoinGroupModes(t *testing.T) {
 			if c.joined {
 				m := w.data(t, "/group/get_group_members_info", w.member, map[string]any{"groupID": "g1", "userIDs": []string{"outsider"}})
 				got := m["members"].([]any)[0].(map[string]any)
-				if got["joinSource"] != float64(c.source) || got["inviterUserID"] != inviter || got["operatorUserID"] != "outsider" ||
+				if got["joinSource"] != float64(c.source) || got["inviterUserID"] != "outsider" || got["operatorUserID"] != "outsider" ||
 					got["joinTime"] != float64(now) || got["roleLevel"] != float64(20) || got["ex"] != "e" {
 					t.Fatalf("joined member: %v", got)
 				}
@@ -106,7 +103,7 @@ func TestJoinGroupModes(t *testing.T) {
 			}
 			got := reqs[0]
 			if got.HandleResult != 0 || got.ReqMsg != "let me in" || got.ReqTime != now || got.JoinSource != c.source ||
-				got.InviterUserID != inviter || got.Ex != "e" || got.UserInfo.UserID != "outsider" ||
+				got.InviterUserID != "" || got.Ex != "e" || got.UserInfo.UserID != "outsider" ||
 				got.UserInfo.Nickname != "nick-outsider" || got.GroupInfo.GroupID != "g1" || got.GroupInfo.MemberCount != 4 {
 				t.Fatalf("pending request: %+v", got)
 			}
@@ -128,20 +125,24 @@ func TestJoinGroupErrors(t *testing.T) {
 		body map[string]any
 		code int
 	}{
-		// The reference trusts inviterUserID; groupd requires a member.
+		// inviterUserID is the applicant (OpenIM's server reads it so). The
+		// reference trusts any; groupd lets a user token apply only for itself.
 		{"invitation without inviter", "outsider", join(map[string]any{"joinSource": 2}), codeArgs},
-		{"inviter not a member", "outsider", join(map[string]any{"joinSource": 2, "inviterUserID": "fresh"}), codeNotInGroupYet},
-		{"inviter unknown", "outsider", join(map[string]any{"joinSource": 2, "inviterUserID": "ghost"}), codeNotInGroupYet},
-		{"inviter is the applicant", "outsider", join(map[string]any{"joinSource": 2, "inviterUserID": "outsider"}), codeNotInGroupYet},
+		{"applicant is another user", "outsider", join(map[string]any{"inviterUserID": "fresh"}), codeNoPermission},
+		{"applicant is unknown", "outsider", join(map[string]any{"inviterUserID": "ghost"}), codeNoPermission},
+		{"userID and inviterUserID differ", "appadmin", join(map[string]any{"inviterUserID": "outsider", "userID": "fresh"}), codeArgs},
+		{"applicant already a member", "member", join(map[string]any{"inviterUserID": "member"}), codeArgs},
+		{"app admin for a member by inviterUserID", "appadmin", join(map[string]any{"inviterUserID": "member"}), codeArgs},
+		{"app admin for an unknown applicant", "appadmin", join(map[string]any{"inviterUserID": "ghost"}), codeRecordNotFound},
 		{"joinSource 0", "outsider", join(map[string]any{"joinSource": 0}), codeArgs},
 		{"joinSource 5", "outsider", join(map[string]any{"joinSource": 5}), codeArgs},
 		{"no group", "outsider", join(map[string]any{"groupID": ""}), codeArgs},
 		{"unknown group", "outsider", join(map[string]any{"groupID": "nope"}), codeGroupIDNotFound},
-		{"already a member", "member", join(nil), codeDuplicateKey},
+		{"already a member", "member", join(nil), codeArgs},
 		{"for another user", "outsider", join(map[string]any{"userID": "fresh"}), codeNoPermission},
-		{"app admin for a member", "appadmin", join(map[string]any{"userID": "member"}), codeDuplicateKey},
-		{"app admin for an unknown user", "appadmin", join(map[string]any{"userID": "ghost"}), codeUserIDNotFound},
-		{"app admin for itself, unregistered", "appadmin", join(nil), codeUserIDNotFound},
+		{"app admin for a member", "appadmin", join(map[string]any{"userID": "member"}), codeArgs},
+		{"app admin for an unknown user", "appadmin", join(map[string]any{"userID": "ghost"}), codeRecordNotFound},
+		{"app admin for itself, unregistered", "appadmin", join(nil), codeRecordNotFound},
 		{"joinSource as string", "outsider", join(map[string]any{"joinSource": "3"}), codeArgs},
 	}
 	for _, c := range cases {
@@ -209,8 +210,8 @@ func TestApplicationResponse(t *testing.T) {
 		{"owner refuses", "owner", respond("outsider", -1), 0, false},
 		{"admin refuses", "admin", respond("outsider", -1), 0, false},
 		{"member agrees", "member", respond("outsider", 1), codeNoPermission, false},
-		{"outsider agrees", "fresh", respond("outsider", 1), codeNoPermission, false},
-		{"applicant agrees", "outsider", respond("outsider", 1), codeNoPermission, false},
+		{"outsider agrees", "fresh", respond("outsider", 1), codeRecordNotFound, false},
+		{"applicant agrees", "outsider", respond("outsider", 1), codeRecordNotFound, false},
 		{"no such request", "owner", respond("fresh", 1), codeRecordNotFound, false},
 		{"handleResult 0", "owner", respond("outsider", 0), codeArgs, false},
 		{"handleResult 2", "owner", respond("outsider", 2), codeArgs, false},
@@ -220,7 +221,7 @@ func TestApplicationResponse(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.ok(t, "/group/join_group", w.outsider, map[string]any{"groupID": "g1", "reqMessage": "hi", "joinSource": 2, "inviterUserID": "member"})
+			w.ok(t, "/group/join_group", w.outsider, map[string]any{"groupID": "g1", "reqMessage": "hi", "joinSource": 3, "inviterUserID": "outsider"})
 			w.clock.Advance(time.Minute)
 			now := w.clock.Now().UnixMilli()
 			tok := w.tok2(t, c.who)
@@ -249,7 +250,7 @@ func TestApplicationResponse(t *testing.T) {
 			if c.joined {
 				m := w.data(t, "/group/get_group_members_info", w.member, map[string]any{"groupID": "g1", "userIDs": []string{"outsider"}})
 				got := m["members"].([]any)[0].(map[string]any)
-				if got["joinSource"] != float64(2) || got["inviterUserID"] != "member" || got["operatorUserID"] != handler || got["joinTime"] != float64(now) {
+				if got["joinSource"] != float64(3) || got["inviterUserID"] != "" || got["operatorUserID"] != handler || got["joinTime"] != float64(now) {
 					t.Fatalf("joined member: %v", got)
 				}
 			}
@@ -443,7 +444,7 @@ func TestRequestListErrors(t *testing.T) {
 		{"recv no user", "owner", "/group/get_recv_group_applicationList", map[string]any{"pagination": page}, codeArgs},
 		{"recv groupIDs over 1000", "owner", "/group/get_recv_group_applicationList", map[string]any{"fromUserID": "owner", "pagination": page, "groupIDs": manyIDs(1001)}, codeArgs},
 		{"user for other", "member", "/group/get_user_req_group_applicationList", map[string]any{"userID": "outsider", "pagination": page}, codeNoPermission},
-		{"user showNumber 1001", "outsider", "/group/get_user_req_group_applicationList", map[string]any{"userID": "outsider", "pagination": map[string]any{"pageNumber": 1, "showNumber": 1001}}, codeArgs},
+		{"user showNumber 10001", "outsider", "/group/get_user_req_group_applicationList", map[string]any{"userID": "outsider", "pagination": map[string]any{"pageNumber": 1, "showNumber": 10001}}, codeArgs},
 		{"user handleResults not numbers", "outsider", "/group/get_user_req_group_applicationList", map[string]any{"userID": "outsider", "pagination": page, "handleResults": []string{"x"}}, codeArgs},
 		{"group users by member", "member", "/group/get_group_users_req_application_list", map[string]any{"groupID": "g1", "userIDs": []string{"outsider"}}, codeNoPermission},
 		{"group users by outsider", "outsider", "/group/get_group_users_req_application_list", map[string]any{"groupID": "g1", "userIDs": []string{"outsider"}}, codeNoPermission},

@@ -103,8 +103,10 @@ func TestIncrementalGroupMembers(t *testing.T) {
 	w.ok(t, "/group/invite_user_to_group", w.owner, map[string]any{"groupID": "g1", "invitedUserIDs": []string{"x2", "x1"}})
 	w.ok(t, "/group/mute_group_member", w.owner, map[string]any{"groupID": "g1", "userID": "member", "mutedSeconds": 60})
 	mid, _ := w.memberSync(t, w.member, "g1", vid, v0)
+	// The group comes along, with its fresh memberCount, whenever a member
+	// changed (OpenIM sends it so); no role changed, so sortVersion is 0.
 	if mid.Full || !slices.Equal(memberIDsOf(mid.Insert), []string{"x2", "x1"}) || !slices.Equal(memberIDsOf(mid.Update), []string{"member"}) ||
-		len(mid.Delete) != 0 || mid.Group != nil || mid.Update[0].MuteEndTime == 0 {
+		len(mid.Delete) != 0 || mid.Group == nil || mid.Group.MemberCount != 6 || mid.Update[0].MuteEndTime == 0 || mid.SortVersion != 0 {
 		t.Fatalf("sync after two joins and a mute: %s", mustJSON(mid))
 	}
 	vMid := mid.Version
@@ -224,11 +226,18 @@ func TestIncrementalJoinGroups(t *testing.T) {
 	if m := e.joinSync(t, u, "u", vid, d.Version); !slices.Equal(groupIDsOfInfos(m.Update), []string{"g2"}) || m.Update[0].Status != 3 {
 		t.Fatalf("after mute: %s", mustJSON(m))
 	}
-	// A user with no groups ever: an empty, not full, answer at (“”, 0).
+	// A user with no groups ever gets full with a real log position (the
+	// SDK saves its sync record only from such an answer), then nothing new.
 	e.register(t, "loner")
-	if l := e.joinSync(t, e.admin, "loner", "", 0); l.Full || l.Version != 0 || len(l.Insert)+len(l.Update)+len(l.Delete) != 0 {
+	l := e.joinSync(t, e.admin, "loner", "", 0)
+	if !l.Full || l.VersionID == "" || l.Version == 0 || len(l.Insert)+len(l.Update)+len(l.Delete) != 0 {
 		t.Fatalf("loner: %s", mustJSON(l))
 	}
+	if again := e.joinSync(t, e.admin, "loner", l.VersionID, l.Version); again.Full || again.VersionID != l.VersionID ||
+		again.Version != l.Version || len(again.Insert)+len(again.Update)+len(again.Delete) != 0 {
+		t.Fatalf("loner again: %s", mustJSON(again))
+	}
+	e.fail(t, "/group/get_incremental_join_groups", e.admin, map[string]any{"userID": "ghost"}, codeUserIDNotFound)
 }
 
 // Logs are compacted: a client older than the compaction point gets full.
@@ -310,7 +319,7 @@ func TestIncrementalGroupMembersBatch(t *testing.T) {
 		t.Fatalf("batch: %v %s", err, r.Data)
 	}
 	one, two := d.RespList["g1"], d.RespList["g2"]
-	if one.Full || !slices.Equal(memberIDsOf(one.Update), []string{"member2"}) || one.Group != nil {
+	if one.Full || !slices.Equal(memberIDsOf(one.Update), []string{"member2"}) || one.Group == nil {
 		t.Fatalf("g1: %s", mustJSON(one))
 	}
 	if !two.Full || two.Group == nil || two.Group.GroupID != "g2" {
@@ -332,7 +341,7 @@ func TestIncrementalGroupMembersBatch(t *testing.T) {
 		code int
 	}{
 		{"another user", "member", map[string]any{"userID": "owner", "reqList": []map[string]any{{"groupID": "g1"}}}, codeNoPermission},
-		{"a group the user is not in", "member", map[string]any{"userID": "member", "reqList": []map[string]any{{"groupID": "g1"}, {"groupID": "g3"}}}, codeNotInGroupYet},
+		{"a group the user is not in", "member", map[string]any{"userID": "member", "reqList": []map[string]any{{"groupID": "g1"}, {"groupID": "g3"}}}, codeNoPermission},
 		{"an unknown group", "member", map[string]any{"reqList": []map[string]any{{"groupID": "nope"}}}, codeGroupIDNotFound},
 		{"no groupID", "member", map[string]any{"reqList": []map[string]any{{"version": 1}}}, codeArgs},
 		{"over 1000", "appadmin", map[string]any{"userID": "member", "reqList": func() []map[string]any {
@@ -397,7 +406,7 @@ func TestSyncPermissionsAndArgs(t *testing.T) {
 		{"join groups version as string", "member", "/group/get_incremental_join_groups", `{"userID":"member","version":"1"}`, codeArgs},
 		{"members by member", "member", "/group/get_incremental_group_members", map[string]any{"groupID": "g1"}, 0},
 		{"members by app admin", "appadmin", "/group/get_incremental_group_members", map[string]any{"groupID": "g1"}, 0},
-		{"members by outsider", "outsider", "/group/get_incremental_group_members", map[string]any{"groupID": "g1"}, codeNotInGroupYet},
+		{"members by outsider", "outsider", "/group/get_incremental_group_members", map[string]any{"groupID": "g1"}, codeNoPermission},
 		{"members unknown group", "appadmin", "/group/get_incremental_group_members", map[string]any{"groupID": "nope"}, codeGroupIDNotFound},
 		{"members no group", "member", "/group/get_incremental_group_members", map[string]any{}, codeArgs},
 		{"members fractional version", "member", "/group/get_incremental_group_members", `{"groupID":"g1","version":1.5}`, codeArgs},
@@ -408,7 +417,7 @@ func TestSyncPermissionsAndArgs(t *testing.T) {
 		{"full join IDs bad hash string", "member", "/group/get_full_join_group_ids", `{"userID":"member","idHash":"x"}`, codeArgs},
 		{"full join IDs largest hash", "member", "/group/get_full_join_group_ids", `{"userID":"member","idHash":18446744073709551615}`, 0},
 		{"full member IDs member", "member", "/group/get_full_group_member_user_ids", map[string]any{"groupID": "g1"}, 0},
-		{"full member IDs outsider", "outsider", "/group/get_full_group_member_user_ids", map[string]any{"groupID": "g1"}, codeNotInGroupYet},
+		{"full member IDs outsider", "outsider", "/group/get_full_group_member_user_ids", map[string]any{"groupID": "g1"}, codeNoPermission},
 		{"full member IDs unknown", "appadmin", "/group/get_full_group_member_user_ids", map[string]any{"groupID": "nope"}, codeGroupIDNotFound},
 		{"full member IDs no group", "member", "/group/get_full_group_member_user_ids", map[string]any{}, codeArgs},
 	}
