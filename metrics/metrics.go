@@ -45,6 +45,7 @@ type Metrics struct {
 	cache       *prometheus.CounterVec
 
 	zimActions map[string]bool
+	history    *History // history.go: the last hour, for the admin dashboard
 }
 
 // New returns the metrics on a fresh registry, with the Go runtime and
@@ -79,6 +80,7 @@ func New() *Metrics {
 			Help: "Cache lookups by cache and result (hit or miss); the hit ratio is hit / (hit + miss).",
 		}, []string{"cache", "result"}),
 		zimActions: map[string]bool{},
+		history:    NewHistory(nil),
 	}
 	m.Registry.MustRegister(m.requests, m.duration, m.inflight, m.rateLimited, m.store, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -137,8 +139,10 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 				route = "other" // no Action, or one the client made up
 			}
 		}
+		elapsed := time.Since(start)
 		m.requests.WithLabelValues(dialect, route, code).Inc()
-		m.duration.WithLabelValues(dialect, route).Observe(time.Since(start).Seconds())
+		m.duration.WithLabelValues(dialect, route).Observe(elapsed.Seconds())
+		m.observeHistory(dialect, info.Code, status, elapsed)
 		switch {
 		case dialect == "zim" && zim.IsRateLimitCode(info.Code),
 			status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable && !info.Recorded && route == "other":
@@ -151,7 +155,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 // name, everything else "other" (so that scanners cannot grow the label set).
 func otherRoute(path string) string {
 	switch {
-	case path == "/healthz", path == "/readyz", path == "/metrics", path == "/openapi.json":
+	case path == "/healthz", path == "/readyz", path == "/metrics", path == "/metrics/history", path == "/openapi.json":
 		return path
 	case strings.HasPrefix(path, "/admin/") || path == "/admin":
 		return "/admin/"

@@ -88,6 +88,7 @@ func stdout(stderr io.Writer) io.Writer {
 func (m *Main) mountDevX(mux *http.ServeMux) {
 	mux.Handle("GET /openapi.json", api.Handler())
 	mux.Handle("GET /metrics", m.metrics.Handler())
+	mux.Handle("GET /metrics/history", m.metrics.History().Handler()) // the admin dashboard's charts
 	mux.Handle("/admin/", admin.Handler())
 	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
 }
