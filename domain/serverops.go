@@ -43,10 +43,6 @@ func (s *Service) Kick(ctx context.Context, a Actor, in KickInput) ([]ItemError,
 		if err != nil {
 			return err
 		}
-		role, err := requireManager(ctx, tx, in.GroupID, a)
-		if err != nil {
-			return err
-		}
 		targets, err := tx.GetMembers(ctx, in.GroupID, in.UserIDs)
 		if err != nil {
 			return storeErr(err, "read members")
@@ -54,6 +50,17 @@ func (s *Service) Kick(ctx context.Context, a Actor, in KickInput) ([]ItemError,
 		byID := make(map[string]Member, len(targets))
 		for _, m := range targets {
 			byID[m.UserID] = m
+		}
+		if !in.ServerOp && !in.Partial {
+			// What no role could do is refused before the actor's role is
+			// looked at, in OpenIM's order.
+			if err := kickTargetsRule(a, g, byID, in.UserIDs); err != nil {
+				return err
+			}
+		}
+		role, err := requireManager(ctx, tx, in.GroupID, a)
+		if err != nil {
+			return err
 		}
 		var gone []string
 		ownerGoes := false
@@ -87,6 +94,38 @@ func (s *Service) Kick(ctx context.Context, a Actor, in KickInput) ([]ItemError,
 		return nil
 	})
 	return failed, err
+}
+
+// kickTargetsRule refuses a call naming the actor, the owner or a
+// non-member, whoever the actor is.
+func kickTargetsRule(a Actor, g Group, byID map[string]Member, ids []string) error {
+	for _, check := range []func(id string) error{
+		func(id string) error {
+			if id == a.UserID {
+				return Errorf(KindNoPermission, "user %s may not kick themself", id).withDetail(ErrTargetSelf)
+			}
+			return nil
+		},
+		func(id string) error {
+			if id == g.OwnerUserID {
+				return Errorf(KindNoPermission, "the owner of group %s cannot be kicked", g.GroupID).withDetail(ErrTargetOwner)
+			}
+			return nil
+		},
+		func(id string) error {
+			if _, ok := byID[id]; !ok {
+				return notMember(g.GroupID, id)
+			}
+			return nil
+		},
+	} {
+		for _, id := range ids {
+			if err := check(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // othersRemain reports whether some member of g stays when every listed
