@@ -473,7 +473,7 @@ func TestSetGroupMemberRole(t *testing.T) {
 	for _, step := range []struct {
 		role string
 		want int
-	}{{"2", 2}, {"3", 3}, {"150", 150}, {"2", 2}} {
+	}{{"2", 2}, {"3", 3}, {"150", 150}, {"50", 50}, {"4", 4}, {"3", 3}, {"2.0", 2}, {"1e2", 100}, {"2", 2}} {
 		e.get("SetGroupMemberRole", q("x", "a", step.role)).ok()
 		if got := e.members("g").roles()["a"]; got != step.want {
 			t.Fatalf("role %s: got %d", step.role, got)
@@ -489,7 +489,10 @@ func TestSetGroupMemberRole(t *testing.T) {
 		{"NotInGroup", q("o", "x", "2"), 660600024},
 		{"Unregistered", q("o", "ghost", "2"), 660600024},
 		{"OwnersRole", q("a", "o", "2"), 660600032},
-		{"RoleBetween", q("o", "a", "50"), 660000002},
+		{"RoleZero", q("o", "a", "0"), 660000002},
+		{"RoleNegative", q("o", "a", "-5"), 660000002},
+		{"RoleFraction", q("o", "a", "2.5"), 660000002},
+		{"RoleTooBig", q("o", "a", "2147483648"), 660000002},
 		{"RoleNotNumber", q("o", "a", "admin"), 660000002},
 		{"RoleMissing", url.Values{"FromUserId": {"o"}, "GroupId": {"g"}, "ToUserId": {"a"}}, 660000002},
 		{"UnknownOperator", q("ghost", "a", "2"), 660500002},

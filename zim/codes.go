@@ -56,6 +56,8 @@ const (
 	CodeUserExists           = 660700002
 	CodeUserNameTooLong      = 660700006
 	CodeUserAvatarTooLong    = 660700007
+	CodeUserNotFound         = 660700012 // ModifyUserInfo: the user is not registered
+	CodeUserNotRegistered    = 660700015 // QueryUserInfos: none of the users is registered
 )
 
 // kindCode is how one domain error kind reads in ZIM.
@@ -70,12 +72,17 @@ type kindCode struct {
 
 // kindCodes is the one table from domain error kind to ZIM return code.
 var kindCodes = map[domain.Kind]kindCode{
-	domain.KindInternal:      {code: CodeServerError},
-	domain.KindUnavailable:   {code: CodeServerError},
-	domain.KindInvalid:       {code: CodeParamError},
-	domain.KindDuplicate:     {code: CodeParamError},
-	domain.KindNotFound:      {code: CodeGroupInfoFailed},
-	domain.KindUserNotFound:  {code: CodeOperatorUnregistered},
+	domain.KindInternal:    {code: CodeServerError},
+	domain.KindUnavailable: {code: CodeServerError},
+	domain.KindInvalid:     {code: CodeParamError},
+	domain.KindDuplicate:   {code: CodeParamError},
+	domain.KindNotFound:    {code: CodeGroupInfoFailed},
+	domain.KindUserNotFound: {code: CodeOperatorUnregistered, byAction: map[string]int{
+		// The user Actions' own tables: "660700012 User is not registered"
+		// (ModifyUserInfo); "660000002 Non-existent user ID" (QueryUserInfos,
+		// whose ErrorList example carries it).
+		"ModifyUserInfo": CodeUserNotFound, "QueryUserInfos": CodeParamError,
+	}},
 	domain.KindUserExists:    {code: CodeUserExists},
 	domain.KindGroupNotFound: {code: CodeGroupNotFound},
 	domain.KindDismissed:     {code: CodeGroupNotFound}, // a dismissed ZIM group no longer exists

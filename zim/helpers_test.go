@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	zimclient "github.com/groupd/groupd/client/zim"
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/teststore"
 	"github.com/groupd/groupd/zim"
@@ -108,18 +108,13 @@ func newNonce() string {
 }
 
 // signed returns the common parameters of a request signed now, as a ZIM
-// client makes them.
+// client makes them: by the client package's signer (client/zim), not the
+// server's own Sign, so that a wrong server signature cannot agree with
+// itself. TestReferenceSampleRequest checks the signer against the
+// reference's sample.
 func (e *env) signed(action string) url.Values {
-	ts := e.clock.Now().Unix()
-	nonce := newNonce()
-	q := url.Values{}
-	q.Set("Action", action)
-	q.Set("AppId", strconv.Itoa(testAppID))
-	q.Set("SignatureNonce", nonce)
-	q.Set("Timestamp", strconv.FormatInt(ts, 10))
-	q.Set("SignatureVersion", "2.0")
-	q.Set("Signature", zim.Sign(testAppID, nonce, testSecret, ts))
-	return q
+	s := zimclient.Signer{AppID: testAppID, ServerSecret: testSecret, Now: e.clock.Now, Nonce: newNonce}
+	return s.Query(action, nil)
 }
 
 // result is a decoded response.

@@ -1,6 +1,7 @@
 package zim
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/groupd/groupd/domain"
@@ -184,7 +185,8 @@ func (h *handler) queryGroupMemberList(c *call) (response, error) {
 }
 
 // setGroupMemberRole makes ToUserId an admin (2), an ordinary member (3) or
-// a member of a custom role (>= 100).
+// a member of a custom role (any other positive number: the reference
+// recommends custom roles above 100 but does not require them).
 func (h *handler) setGroupMemberRole(c *call) (response, error) {
 	from, groupID, to := c.q.str("FromUserId"), c.q.str("GroupId"), c.q.str("ToUserId")
 	for _, f := range [][2]string{{"FromUserId", from}, {"GroupId", groupID}, {"ToUserId", to}} {
@@ -207,10 +209,10 @@ func (h *handler) setGroupMemberRole(c *call) (response, error) {
 		level = domain.RoleAdmin
 	case role == 3:
 		level = domain.RoleMember
-	case role >= 100 && role <= 1<<31-1:
+	case role > 0 && role <= math.MaxInt32 && domain.IsCustomRole(int(role)):
 		level, custom = domain.RoleMember, int(role)
 	default:
-		return nil, paramError("Role %d is not 2, 3 or a custom role of 100 or more", role)
+		return nil, paramError("Role %d is not 2 (admin), 3 (member) or a positive custom role", role)
 	}
 	if from == to {
 		return nil, fail(CodeFromEqualsTo, "FromUserId cannot be equal to ToUserId")

@@ -60,7 +60,9 @@ func TestMuteGroup(t *testing.T) {
 		{"DurationNotNumber", "o", url.Values{"IsAllMuted": {"true"}, "Duration": {"1h"}}, 660000002},
 		{"IsAllMutedNotBool", "o", url.Values{"IsAllMuted": {"yes"}, "Duration": {"5"}}, 660000002},
 		{"TooManyRoles", "o", url.Values{"MuteRoleList[]": {"3", "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "110", "111", "112", "113", "114", "115", "116", "117", "118", "119"}, "Duration": {"5"}}, 660000002},
-		{"RoleInvalid", "o", url.Values{"MuteRoleList[]": {"5"}, "Duration": {"5"}}, 660000002},
+		{"RoleZero", "o", url.Values{"MuteRoleList[]": {"0"}, "Duration": {"5"}}, 660000002},
+		{"RoleNegative", "o", url.Values{"MuteRoleList[]": {"-50"}, "Duration": {"5"}}, 660000002},
+		{"RoleFraction", "o", url.Values{"MuteRoleList[]": {"50.5"}, "Duration": {"5"}}, 660000002},
 		{"RoleNotNumber", "o", url.Values{"MuteRoleList[]": {"x"}, "Duration": {"5"}}, 660000002},
 	}
 	for _, tt := range tests {

@@ -49,21 +49,27 @@ func TestQueryGroupMemberListPaging(t *testing.T) {
 
 func TestQueryAppGroupList(t *testing.T) {
 	e := setup(t)
-	for i := range 5 {
+	for i := range 8 {
 		e.group("g"+strconv.Itoa(i), "o")
 	}
-	e.get("DismissGroup", url.Values{"FromUserId": {"o"}, "GroupId": {"g1"}}).ok()
+	// A run of dismissed groups inside the first page, one at the end.
+	for _, id := range []string{"g1", "g2", "g3", "g7"} {
+		e.get("DismissGroup", url.Values{"FromUserId": {"o"}, "GroupId": {id}}).ok()
+	}
+	type page struct {
+		TotalCount  int64
+		Next        int64
+		GroupIdList []struct{ GroupId, GroupName string }
+	}
 	var got []string
 	next := "0"
-	for page := 0; page < 10; page++ {
-		var resp struct {
-			TotalCount  int64
-			Next        int64
-			GroupIdList []struct{ GroupId, GroupName string }
-		}
+	for n := 0; n < 10; n++ {
+		var resp page
 		e.get("QueryAppGroupList", url.Values{"Limit": {"2"}, "Next": {next}}).ok().into(&resp)
-		if page == 0 && resp.TotalCount != 5 { // dismissed groups still count
-			t.Fatalf("TotalCount %d", resp.TotalCount)
+		// TotalCount counts the groups a client pages through: not the
+		// dismissed ones (a group created meanwhile counts from then on).
+		if want := int64(4 + min(n, 1)); resp.TotalCount != want {
+			t.Fatalf("page %d: TotalCount %d, want %d", n, resp.TotalCount, want)
 		}
 		for _, g := range resp.GroupIdList {
 			if g.GroupName != "name-"+g.GroupId {
@@ -71,24 +77,44 @@ func TestQueryAppGroupList(t *testing.T) {
 			}
 			got = append(got, g.GroupId)
 		}
-		if page == 0 {
+		if n == 0 {
 			e.group("late", "o")
 		}
 		if resp.Next == 0 {
 			break
 		}
+		// A page before the last is full: dismissed groups take no room.
+		if len(resp.GroupIdList) != 2 {
+			t.Fatalf("page %d holds %d groups with Next %d", n, len(resp.GroupIdList), resp.Next)
+		}
 		next = strconv.FormatInt(resp.Next, 10)
 	}
-	if want := "[g0 g2 g3 g4 late]"; fmt.Sprint(got) != want {
+	if want := "[g0 g4 g5 g6 late]"; fmt.Sprint(got) != want {
 		t.Fatalf("groups %v, want %s", got, want)
 	}
-	// No parameters: the default page holds everything.
-	var all struct{ GroupIdList []any }
+	// No parameters: the default page holds everything, as TotalCount says.
+	var all page
 	e.get("QueryAppGroupList", nil).ok().into(&all)
-	if len(all.GroupIdList) != 5 {
-		t.Fatalf("default page %d groups", len(all.GroupIdList))
+	if len(all.GroupIdList) != 5 || all.TotalCount != 5 || all.Next != 0 {
+		t.Fatalf("default page: %+v", all)
+	}
+	// Limit 1.0 (a float-writing client) is Limit 1.
+	var one page
+	e.get("QueryAppGroupList", url.Values{"Limit": {"1.0"}}).ok().into(&one)
+	if len(one.GroupIdList) != 1 || one.Next == 0 {
+		t.Fatalf("Limit 1.0: %+v", one)
+	}
+	// With every group dismissed: nothing, and a count of 0.
+	for _, id := range []string{"g0", "g4", "g5", "g6", "late"} {
+		e.get("DismissGroup", url.Values{"FromUserId": {"o"}, "GroupId": {id}}).ok()
+	}
+	var none page
+	e.get("QueryAppGroupList", nil).ok().into(&none)
+	if none.TotalCount != 0 || none.Next != 0 || none.GroupIdList == nil || len(none.GroupIdList) != 0 {
+		t.Fatalf("no live groups: %+v", none)
 	}
 	e.get("QueryAppGroupList", url.Values{"Limit": {"-1"}}).wantCode(660000002)
+	e.get("QueryAppGroupList", url.Values{"Limit": {"1.5"}}).wantCode(660000002)
 	e.get("QueryAppGroupList", url.Values{"Next": {"x"}}).wantCode(660000002)
 	e.post("QueryAppGroupList", obj{}).wantCode(100000007)
 }

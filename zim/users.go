@@ -6,15 +6,35 @@ import (
 	"github.com/groupd/groupd/domain"
 )
 
-type registerFailure struct {
+// userFailure is one failed user of UserRegister and ModifyUserInfo,
+// whose ErrorList items carry a SubMessage.
+type userFailure struct {
 	UserID     string `json:"UserId"`
 	SubCode    int    `json:"SubCode"`
 	SubMessage string `json:"SubMessage"`
 }
 
-type userRegisterResponse struct {
+// userListResponse answers UserRegister and ModifyUserInfo.
+type userListResponse struct {
 	Envelope
-	ErrorList []registerFailure `json:"ErrorList"`
+	ErrorList []userFailure `json:"ErrorList"`
+}
+
+func (r *userListResponse) reject(id string, code int, msg string) {
+	r.ErrorList = append(r.ErrorList, userFailure{UserID: id, SubCode: code, SubMessage: msg})
+}
+
+// done ends a call that changed n users: when none, the call failed as a
+// whole (allFailed) and the body still lists every user.
+func (r *userListResponse) done(c *call, n int) (response, error) {
+	if n > 0 || len(r.ErrorList) == 0 {
+		return r, nil
+	}
+	fs := make([]failure, len(r.ErrorList))
+	for i, e := range r.ErrorList {
+		fs[i] = failure{UserID: e.UserID, SubCode: e.SubCode, msg: e.SubMessage}
+	}
+	return r, allFailed(c.action, fs)
 }
 
 // userRegister registers up to 100 users; each invalid or existing one is
@@ -36,26 +56,23 @@ func (h *handler) userRegister(c *call) (response, error) {
 	if len(req.UserInfo) > maxRegisterUsers {
 		return nil, fail(CodeTooManyUsers, "UserInfo has "+strconv.Itoa(len(req.UserInfo))+" users, at most 100 allowed")
 	}
-	resp := &userRegisterResponse{ErrorList: []registerFailure{}}
-	reject := func(id string, code int, msg string) {
-		resp.ErrorList = append(resp.ErrorList, registerFailure{UserID: id, SubCode: code, SubMessage: msg})
-	}
+	resp := &userListResponse{ErrorList: []userFailure{}}
 	seen := make(map[string]bool, len(req.UserInfo))
 	users := make([]domain.User, 0, len(req.UserInfo))
 	for _, u := range req.UserInfo {
 		switch {
 		case u.UserID == "":
-			reject(u.UserID, CodeParamError, "UserId is required")
+			resp.reject(u.UserID, CodeParamError, "UserId is required")
 		case len(u.UserID) > maxIDLen:
-			reject(u.UserID, CodeUserIDTooLong, "UserId is longer than 32 bytes")
+			resp.reject(u.UserID, CodeUserIDTooLong, "UserId is longer than 32 bytes")
 		case !validIDChars(u.UserID):
-			reject(u.UserID, CodeParamError, "UserId may hold only letters, digits and "+idChars)
+			resp.reject(u.UserID, CodeParamError, "UserId may hold only letters, digits and "+idChars)
 		case len(u.UserName) > maxUserNameLen:
-			reject(u.UserID, CodeUserNameTooLong, "UserName is longer than 256 bytes")
+			resp.reject(u.UserID, CodeUserNameTooLong, "UserName is longer than 256 bytes")
 		case len(u.UserAvatar) > maxAvatarLen:
-			reject(u.UserID, CodeUserAvatarTooLong, "UserAvatar is longer than 500 bytes")
+			resp.reject(u.UserID, CodeUserAvatarTooLong, "UserAvatar is longer than 500 bytes")
 		case seen[u.UserID]:
-			reject(u.UserID, CodeParamError, "UserId appears twice")
+			resp.reject(u.UserID, CodeParamError, "UserId appears twice")
 		default:
 			seen[u.UserID] = true
 			users = append(users, domain.User{UserID: u.UserID, Nickname: u.UserName, FaceURL: u.UserAvatar})
@@ -68,16 +85,121 @@ func (h *handler) userRegister(c *call) (response, error) {
 			return nil, err
 		}
 		for _, f := range failures(c.name, items) {
-			reject(f.UserID, f.SubCode, f.msg)
+			resp.reject(f.UserID, f.SubCode, f.msg)
 		}
 		registered = len(users) - len(items)
 	}
-	if registered == 0 {
-		fs := make([]failure, len(resp.ErrorList))
-		for i, e := range resp.ErrorList {
-			fs[i] = failure{UserID: e.UserID, SubCode: e.SubCode, msg: e.SubMessage}
+	return resp.done(c, registered)
+}
+
+// modifyUserInfo changes the name, avatar and extra information of up to
+// 100 registered users: a field left out (or null) stays, "" clears it.
+// Each invalid or unregistered user is reported in ErrorList while the
+// others are changed.
+func (h *handler) modifyUserInfo(c *call) (response, error) {
+	var req struct {
+		UserInfo []struct {
+			UserID     string  `json:"UserId"`
+			UserName   *string `json:"UserName"`
+			UserAvatar *string `json:"UserAvatar"`
+			Extra      *string `json:"Extra"`
+		} `json:"UserInfo"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if len(req.UserInfo) == 0 {
+		return nil, paramError("UserInfo is required")
+	}
+	if len(req.UserInfo) > maxModifyUsers {
+		return nil, fail(CodeTooManyUsers, "UserInfo has "+strconv.Itoa(len(req.UserInfo))+" users, at most 100 allowed")
+	}
+	resp := &userListResponse{ErrorList: []userFailure{}}
+	seen := make(map[string]bool, len(req.UserInfo))
+	patches := make([]domain.UserPatch, 0, len(req.UserInfo))
+	for _, u := range req.UserInfo {
+		switch {
+		case u.UserID == "":
+			resp.reject(u.UserID, CodeParamError, "UserId is required")
+		case len(u.UserID) > maxIDLen:
+			resp.reject(u.UserID, CodeUserIDTooLong, "UserId is longer than 32 bytes")
+		case u.UserName != nil && len(*u.UserName) > maxUserNameLen:
+			resp.reject(u.UserID, CodeUserNameTooLong, "UserName is longer than 256 bytes")
+		case u.UserAvatar != nil && len(*u.UserAvatar) > maxAvatarLen:
+			resp.reject(u.UserID, CodeUserAvatarTooLong, "UserAvatar is longer than 500 bytes")
+		case u.Extra != nil && len(*u.Extra) > maxUserExtraLen:
+			resp.reject(u.UserID, CodeParamError, "Extra is longer than "+strconv.Itoa(maxUserExtraLen)+" bytes")
+		case seen[u.UserID]:
+			resp.reject(u.UserID, CodeParamError, "UserId appears twice")
+		default:
+			seen[u.UserID] = true
+			patches = append(patches, domain.UserPatch{UserID: u.UserID, Nickname: u.UserName, FaceURL: u.UserAvatar, Ex: u.Extra})
 		}
-		return resp, allFailed(c.action, fs)
+	}
+	changed := 0
+	if len(patches) > 0 {
+		items, err := h.svc.UpdateUsers(c.ctx, server, patches, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range failures(c.name, items) {
+			resp.reject(f.UserID, f.SubCode, f.msg)
+		}
+		changed = len(patches) - len(items)
+	}
+	return resp.done(c, changed)
+}
+
+// userInfo is one user of QueryUserInfos.
+type userInfo struct {
+	UserID     string `json:"UserId"`
+	UserName   string `json:"UserName"`
+	UserAvatar string `json:"UserAvatar"`
+	Extra      string `json:"Extra"`
+}
+
+type queryUserInfosResponse struct {
+	Envelope
+	Result    []userInfo `json:"Result"`
+	ErrorList []failure  `json:"ErrorList"`
+}
+
+// queryUserInfos answers the profiles of up to 100 users, in the order
+// asked (a repeated ID once). An invalid or unregistered ID is reported in
+// ErrorList with SubCode 660000002; when no user is registered the Code is
+// 660700015.
+func (h *handler) queryUserInfos(c *call) (response, error) {
+	var req struct {
+		UserIDs []string `json:"UserIds"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if len(req.UserIDs) == 0 {
+		return nil, paramError("UserIds is required")
+	}
+	if len(req.UserIDs) > maxQueryUsers {
+		return nil, fail(CodeTooManyUsers, "UserIds has "+strconv.Itoa(len(req.UserIDs))+" users, at most 100 allowed")
+	}
+	resp := &queryUserInfosResponse{Result: []userInfo{}, ErrorList: []failure{}}
+	ids := make([]string, 0, len(req.UserIDs))
+	for _, id := range dedupe(req.UserIDs, "") {
+		if len(id) > maxQueryUserIDLen {
+			resp.ErrorList = append(resp.ErrorList, failure{UserID: id, SubCode: CodeParamError, msg: "UserId " + strconv.Quote(id) + " is longer than 64 bytes"})
+			continue
+		}
+		ids = append(ids, id)
+	}
+	users, items, err := h.svc.FindUsers(c.ctx, server, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		resp.Result = append(resp.Result, userInfo{UserID: u.UserID, UserName: u.Nickname, UserAvatar: u.FaceURL, Extra: u.Ex})
+	}
+	resp.ErrorList = append(resp.ErrorList, failures(c.name, items)...)
+	if len(resp.Result) == 0 {
+		return resp, allFailed(c.action, resp.ErrorList)
 	}
 	return resp, nil
 }

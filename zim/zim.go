@@ -101,7 +101,9 @@ type response interface{ envelope() *Envelope }
 // action is one Action of the API.
 type action struct {
 	method string
-	// appRateCode answers the per-AppID limit (default 660300005).
+	// appRateCode answers the per-AppID limit (default 660300005): the
+	// Action's own frequency code where its reference table names one
+	// (660300006 where that is the only one it names).
 	appRateCode int
 	// groupLimited Actions are limited per group (1/s).
 	groupLimited bool
@@ -117,23 +119,25 @@ type action struct {
 // actions is the routing table: Action name → method, limits, handler.
 var actions = map[string]action{
 	"UserRegister":            {method: http.MethodPost, appRateCode: CodeUserRegisterRate, serve: (*handler).userRegister},
+	"ModifyUserInfo":          {method: http.MethodPost, serve: (*handler).modifyUserInfo},
+	"QueryUserInfos":          {method: http.MethodPost, allFailedCode: CodeUserNotRegistered, serve: (*handler).queryUserInfos},
 	"CreateGroup":             {method: http.MethodPost, appRateCode: CodeCreateGroupRate, serve: (*handler).createGroup},
-	"DismissGroup":            {method: http.MethodGet, groupLimited: true, serve: (*handler).dismissGroup},
-	"InviteUsersIntoGroup":    {method: http.MethodPost, groupLimited: true, serve: (*handler).inviteUsers},
+	"DismissGroup":            {method: http.MethodGet, groupLimited: true, appRateCode: CodeGroupRateLimited, serve: (*handler).dismissGroup},
+	"InviteUsersIntoGroup":    {method: http.MethodPost, groupLimited: true, appRateCode: CodeGroupRateLimited, serve: (*handler).inviteUsers},
 	"KickoutGroupUser":        {method: http.MethodPost, appRateCode: CodeKickRate, serve: (*handler).kickUsers},
-	"TransferGroupOwner":      {method: http.MethodGet, groupLimited: true, serve: (*handler).transferOwner},
-	"UpdateGroupData":         {method: http.MethodPost, serve: (*handler).updateGroupData},
-	"ModifyGroupAttribute":    {method: http.MethodPost, serve: (*handler).modifyGroupAttribute},
+	"TransferGroupOwner":      {method: http.MethodGet, groupLimited: true, appRateCode: CodeGroupRateLimited, serve: (*handler).transferOwner},
+	"UpdateGroupData":         {method: http.MethodPost, appRateCode: CodeGroupRateLimited, serve: (*handler).updateGroupData},
+	"ModifyGroupAttribute":    {method: http.MethodPost, appRateCode: CodeGroupRateLimited, serve: (*handler).modifyGroupAttribute},
 	"QueryGroupInfo":          {method: http.MethodPost, serve: (*handler).queryGroupInfo},
 	"QueryGroupMemberList":    {method: http.MethodPost, appRateCode: CodeMemberListRate, serve: (*handler).queryGroupMemberList},
-	"QueryAppGroupList":       {method: http.MethodGet, appSlowCode: CodeAppGroupListRate, serve: (*handler).queryAppGroupList},
+	"QueryAppGroupList":       {method: http.MethodGet, appRateCode: CodeAppGroupListRate, appSlowCode: CodeAppGroupListRate, serve: (*handler).queryAppGroupList},
 	"QueryGroupsInfoOfUser":   {method: http.MethodPost, serve: (*handler).queryGroupsInfoOfUser},
 	"MuteGroup":               {method: http.MethodGet, serve: (*handler).muteGroup},
 	"MuteGroupMembers":        {method: http.MethodGet, allFailedCode: CodeAllUsersFailed, serve: (*handler).muteGroupMembers},
 	"FetchForbidGroupList":    {method: http.MethodPost, serve: (*handler).fetchForbidGroupList},
 	"ModifyGroupLimit":        {method: http.MethodGet, serve: (*handler).modifyGroupLimit},
 	"SetGroupMemberRole":      {method: http.MethodGet, serve: (*handler).setGroupMemberRole},
-	"SetGroupMembersNickname": {method: http.MethodPost, groupLimited: true, serve: (*handler).setGroupMembersNickname},
+	"SetGroupMembersNickname": {method: http.MethodPost, groupLimited: true, appRateCode: CodeGroupRateLimited, serve: (*handler).setGroupMembersNickname},
 }
 
 // call is one authenticated request to an Action.

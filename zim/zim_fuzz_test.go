@@ -27,7 +27,7 @@ var fuzzActions = []struct{ name, method string }{
 	{"KickoutGroupUser", "POST"}, {"TransferGroupOwner", "GET"}, {"UpdateGroupData", "POST"}, {"ModifyGroupAttribute", "POST"},
 	{"QueryGroupInfo", "POST"}, {"QueryGroupMemberList", "POST"}, {"QueryAppGroupList", "GET"}, {"QueryGroupsInfoOfUser", "POST"},
 	{"MuteGroup", "GET"}, {"MuteGroupMembers", "GET"}, {"FetchForbidGroupList", "POST"}, {"ModifyGroupLimit", "GET"},
-	{"SetGroupMemberRole", "GET"}, {"SetGroupMembersNickname", "POST"},
+	{"SetGroupMemberRole", "GET"}, {"SetGroupMembersNickname", "POST"}, {"ModifyUserInfo", "POST"}, {"QueryUserInfos", "POST"},
 }
 
 type zimFuzzWorld struct {
