@@ -24,11 +24,8 @@ func (s *Service) RegisterUsers(ctx context.Context, a Actor, users []User, part
 	now := s.NowMillis()
 	for _, u := range users {
 		err := s.checkUser(u)
-		if err == nil && s.reserved[u.UserID] {
-			err = Errorf(KindInvalid, "userID %s is an app admin's and cannot be registered", quoted(u.UserID))
-		}
 		if err == nil && seen[u.UserID] {
-			err = Errorf(KindInvalid, "userID %s appears twice", quoted(u.UserID))
+			err = Errorf(KindInvalid, "userID %q appears twice", u.UserID)
 		}
 		if err != nil {
 			if !partial {
@@ -199,7 +196,7 @@ func (s *Service) UpdateUsers(ctx context.Context, a Actor, patches []UserPatch,
 			err = requireSelfOrAdmin(a, p.UserID)
 		}
 		if err == nil && seen[p.UserID] {
-			err = Errorf(KindInvalid, "userID %s appears twice", quoted(p.UserID))
+			err = Errorf(KindInvalid, "userID %q appears twice", p.UserID)
 		}
 		if err != nil {
 			if !partial {
@@ -273,9 +270,6 @@ func requireUser(ctx context.Context, r Reader, userID string) (User, error) {
 
 // UserExists reports whether userID is registered.
 func (s *Service) UserExists(ctx context.Context, userID string) (bool, error) {
-	if err := s.checkID("userID", userID); err != nil {
-		return false, err
-	}
 	_, err := requireUser(ctx, s.store, userID)
 	if IsKind(err, KindUserNotFound) {
 		return false, nil
