@@ -8,14 +8,16 @@ func (s *Service) checkAttributes(attrs []Attribute, keysOnly bool) error {
 		if at.Key == "" {
 			return Errorf(KindInvalid, "attribute key is empty")
 		}
-		if len(at.Key) > s.limits.MaxAttrKeyLen {
-			return Errorf(KindInvalid, "attribute key %q is longer than %d bytes", at.Key, s.limits.MaxAttrKeyLen)
+		if err := s.checkText("attribute key", at.Key, s.limits.MaxAttrKeyLen); err != nil {
+			return err
 		}
-		if !keysOnly && len(at.Value) > s.limits.MaxAttrValueLen {
-			return Errorf(KindInvalid, "value of attribute %q is longer than %d bytes", at.Key, s.limits.MaxAttrValueLen)
+		if !keysOnly {
+			if err := s.checkText("value of attribute "+quoted(at.Key), at.Value, s.limits.MaxAttrValueLen); err != nil {
+				return err
+			}
 		}
 		if seen[at.Key] {
-			return Errorf(KindInvalid, "attribute key %q appears twice", at.Key)
+			return Errorf(KindInvalid, "attribute key %s appears twice", quoted(at.Key))
 		}
 		seen[at.Key] = true
 	}

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 )
 
 // Limits bound what one call may carry. Zero fields take the defaults.
@@ -47,6 +45,10 @@ type Service struct {
 	limits Limits
 	sync   SyncOptions
 	lists  *listCache // nil: off
+	// reserved holds user IDs that cannot be registered (app admins).
+	reserved map[string]bool
+	// noEvents turns off appending events (to measure their cost).
+	noEvents bool
 }
 
 // Options configure a Service.
@@ -59,6 +61,12 @@ type Options struct {
 	// ListCacheIDs bounds the IDs the deep-page list cache keeps (see
 	// listcache.go); 0 means DefaultListCacheIDs, negative turns it off.
 	ListCacheIDs int
+	// ReservedUserIDs are the app admins' user IDs, which no one may
+	// register as an ordinary user.
+	ReservedUserIDs []string
+	// NoEvents appends no events to the log (to measure their cost; the
+	// dispatcher and change feed then see nothing).
+	NoEvents bool
 }
 
 // NewService returns a Service over store.
@@ -66,8 +74,12 @@ func NewService(store Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	reserved := make(map[string]bool, len(opts.ReservedUserIDs))
+	for _, id := range opts.ReservedUserIDs {
+		reserved[id] = true
+	}
 	return &Service{store: store, now: opts.Now, limits: opts.Limits.withDefaults(), sync: opts.Sync.withDefaults(),
-		lists: newListCache(opts.ListCacheIDs)}
+		lists: newListCache(opts.ListCacheIDs), reserved: reserved, noEvents: opts.NoEvents}
 }
 
 // Limits returns the limits in force.
@@ -110,10 +122,10 @@ func (s *Service) checkID(kind, id string) error {
 		return Errorf(KindInvalid, "%s is empty", kind)
 	}
 	if len(id) > s.limits.MaxIDLen {
-		return Errorf(KindInvalid, "%s %q is longer than %d bytes", kind, id, s.limits.MaxIDLen)
+		return Errorf(KindInvalid, "%s %s is longer than %d bytes", kind, quoted(id), s.limits.MaxIDLen)
 	}
-	if strings.ContainsFunc(id, unicode.IsControl) {
-		return Errorf(KindInvalid, "%s %q contains a control character", kind, id)
+	if p := idProblem(id); p != "" {
+		return Errorf(KindInvalid, "%s %s %s", kind, quoted(id), p)
 	}
 	return nil
 }
@@ -133,7 +145,7 @@ func (s *Service) checkIDList(kind string, ids []string, allowEmpty bool) error 
 			return err
 		}
 		if _, dup := seen[id]; dup {
-			return Errorf(KindInvalid, "%s %q appears twice", kind, id)
+			return Errorf(KindInvalid, "%s %s appears twice", kind, quoted(id))
 		}
 		seen[id] = struct{}{}
 	}
@@ -143,6 +155,9 @@ func (s *Service) checkIDList(kind string, ids []string, allowEmpty bool) error 
 func (s *Service) checkText(field, v string, max int) error {
 	if len(v) > max {
 		return Errorf(KindInvalid, "%s is longer than %d bytes", field, max)
+	}
+	if p := textProblem(v); p != "" {
+		return Errorf(KindInvalid, "%s %s", field, p)
 	}
 	return nil
 }

@@ -24,8 +24,11 @@ func (s *Service) RegisterUsers(ctx context.Context, a Actor, users []User, part
 	now := s.NowMillis()
 	for _, u := range users {
 		err := s.checkUser(u)
+		if err == nil && s.reserved[u.UserID] {
+			err = Errorf(KindInvalid, "userID %s is an app admin's and cannot be registered", quoted(u.UserID))
+		}
 		if err == nil && seen[u.UserID] {
-			err = Errorf(KindInvalid, "userID %q appears twice", u.UserID)
+			err = Errorf(KindInvalid, "userID %s appears twice", quoted(u.UserID))
 		}
 		if err != nil {
 			if !partial {
@@ -196,7 +199,7 @@ func (s *Service) UpdateUsers(ctx context.Context, a Actor, patches []UserPatch,
 			err = requireSelfOrAdmin(a, p.UserID)
 		}
 		if err == nil && seen[p.UserID] {
-			err = Errorf(KindInvalid, "userID %q appears twice", p.UserID)
+			err = Errorf(KindInvalid, "userID %s appears twice", quoted(p.UserID))
 		}
 		if err != nil {
 			if !partial {
@@ -270,6 +273,9 @@ func requireUser(ctx context.Context, r Reader, userID string) (User, error) {
 
 // UserExists reports whether userID is registered.
 func (s *Service) UserExists(ctx context.Context, userID string) (bool, error) {
+	if err := s.checkID("userID", userID); err != nil {
+		return false, err
+	}
 	_, err := requireUser(ctx, s.store, userID)
 	if IsKind(err, KindUserNotFound) {
 		return false, nil
@@ -287,4 +293,42 @@ func applyInt(dst *int, v *int) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// EnsureReservedUsers registers the app admins' user IDs that are not
+// registered yet (nickname = ID), as OpenIM does at start: an app admin is
+// a user others can see and add to groups, but no one can register its ID.
+func (s *Service) EnsureReservedUsers(ctx context.Context) error {
+	if len(s.reserved) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(s.reserved))
+	for id := range s.reserved {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	err := s.ensureUsers(ctx, ids)
+	if IsKind(err, KindUserExists) { // another node registered them meanwhile
+		err = s.ensureUsers(ctx, ids)
+	}
+	return err
+}
+
+func (s *Service) ensureUsers(ctx context.Context, ids []string) error {
+	return s.store.Write(ctx, func(tx Tx) error {
+		found, err := existingUsers(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		var missing []User
+		for _, id := range ids {
+			if _, ok := found[id]; !ok {
+				missing = append(missing, User{UserID: id, Nickname: id, CreateTime: s.NowMillis()})
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		return storeErr(tx.InsertUsers(ctx, missing), "register app admins")
+	})
 }

@@ -101,18 +101,19 @@ func TestUserEndpoints(t *testing.T) {
 	r = e.ok(t, "/user/get_users_info", alice, map[string]any{"userIDs": []string{"alice"}})
 	jsonEqual(t, r.Data, `{"usersInfo":[{"userID":"alice","nickname":"Al","faceURL":"","ex":"y","createTime":1687800000123,"appMangerLevel":0,"globalRecvMsgOpt":0}]}`)
 
-	// get_users pages all users by creation order.
-	r = e.ok(t, "/user/get_users", e.admin, map[string]any{"pagination": map[string]any{"pageNumber": 2, "showNumber": 1}})
+	// get_users pages all users by creation order: the app admins,
+	// registered at start, then alice and bob.
+	r = e.ok(t, "/user/get_users", e.admin, map[string]any{"pagination": map[string]any{"pageNumber": 4, "showNumber": 1}})
 	var page struct {
 		Total int64      `json:"total"`
 		Users []userInfo `json:"users"`
 	}
 	json.Unmarshal(r.Data, &page)
-	if page.Total != 2 || len(page.Users) != 1 || page.Users[0].UserID != "bob" {
+	if page.Total != 4 || len(page.Users) != 1 || page.Users[0].UserID != "bob" {
 		t.Fatalf("get_users: %s", r.Data)
 	}
-	r = e.ok(t, "/user/get_users", e.admin, map[string]any{"pagination": map[string]any{"pageNumber": 3, "showNumber": 1}})
-	jsonEqual(t, r.Data, `{"total":2,"users":[]}`)
+	r = e.ok(t, "/user/get_users", e.admin, map[string]any{"pagination": map[string]any{"pageNumber": 5, "showNumber": 1}})
+	jsonEqual(t, r.Data, `{"total":4,"users":[]}`)
 }
 
 func TestUserPermissions(t *testing.T) {
@@ -518,7 +519,9 @@ func TestWireMappings(t *testing.T) {
 		t.Fatalf("needVerification %v, want 1", g["needVerification"])
 	}
 
-	w.register(t, "opsAdmin")
+	// App admins are registered users from the start (as in OpenIM); no
+	// one can register their IDs.
+	w.fail(t, "/user/user_register", w.env.admin, map[string]any{"users": []map[string]any{{"userID": "opsAdmin"}}}, codeArgs)
 	w.ok(t, "/group/invite_user_to_group", w.env.admin, map[string]any{"groupID": "g1", "invitedUserIDs": []string{"opsAdmin"}})
 	r := w.ok(t, "/user/get_users_info", w.member, map[string]any{"userIDs": []string{"opsAdmin"}})
 	if !regexp.MustCompile(`"appMangerLevel":2[,}]`).Match(r.Data) {

@@ -68,7 +68,11 @@ func newEnvWith(t *testing.T, opts domain.Options) *env {
 	clk := &clock{}
 	clk.Set(1687700000000)
 	opts.Now = clk.Now
+	opts.ReservedUserIDs = []string{"imAdmin", "opsAdmin"}
 	svc := domain.NewService(db, opts)
+	if err := svc.EnsureReservedUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	logs := &bytes.Buffer{}
 	h := NewHandler(svc, Config{Secret: testSecret, AdminUserIDs: []string{"imAdmin", "opsAdmin"}, Now: clk.Now},
 		slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)))

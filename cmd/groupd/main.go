@@ -147,7 +147,10 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.metrics = metrics.New()
 	store = m.metrics.InstrumentStore(store)
-	svc := domain.NewService(store, domain.Options{Now: m.Now})
+	svc := domain.NewService(store, domain.Options{Now: m.Now, ReservedUserIDs: c.AdminUserIDs})
+	if err := svc.EnsureReservedUsers(ctx); err != nil {
+		return fmt.Errorf("register the app admins' user IDs: %w", err)
+	}
 	openimHandler := openim.NewHandler(svc, openim.Config{
 		Secret: secret, AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
 		UserQPS: c.OpenIMUserQPS,
