@@ -320,4 +320,3 @@ func newerThan(v, than string) bool {
 	}
 	return false
 }
-
