@@ -319,14 +319,6 @@ func (g Group) MuteActive(now int64) bool {
 	return g.MuteUntil == 0 || g.MuteUntil > now
 }
 
-// WireStatus is the OpenIM status: 3 while the whole group is muted.
-func (g Group) WireStatus(now int64) int {
-	if g.Status == StatusNormal && g.MuteAll && g.MuteActive(now) {
-		return StatusMuted
-	}
-	return g.Status
-}
-
 // MuteEnd returns the member's mute end (ms), or 0 when not muted at now.
 func (m Member) MuteEnd(now int64) int64 {
 	if m.MuteEndTime > now {

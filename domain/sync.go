@@ -3,9 +3,6 @@ package domain
 import (
 	"cmp"
 	"context"
-	"crypto/md5"
-	"encoding/binary"
-	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -206,40 +203,38 @@ func (s *Service) membersByID(ctx context.Context, groupID string, ids []string)
 	return s.withProfiles(ctx, ms)
 }
 
-// FullIDs is the answer to a full ID sync.
+// FullIDs is a whole ID list with the log position it is current at.
 type FullIDs struct {
 	VersionID string
 	Version   int64
-	Equal     bool // the client's idHash matches; IDs is then empty
 	IDs       []string
 }
 
-// FullJoinedGroupIDs returns all group IDs userID joined, in join order,
-// unless idHash shows the client has them already (the user themself or an
-// app admin).
-func (s *Service) FullJoinedGroupIDs(ctx context.Context, a Actor, userID string, idHash uint64) (FullIDs, error) {
+// FullJoinedGroupIDs returns all group IDs userID joined, in join order
+// (the user themself or an app admin).
+func (s *Service) FullJoinedGroupIDs(ctx context.Context, a Actor, userID string) (FullIDs, error) {
 	if err := s.checkID("userID", userID); err != nil {
 		return FullIDs{}, err
 	}
 	if err := requireSelfOrAdmin(a, userID); err != nil {
 		return FullIDs{}, err
 	}
-	return s.fullIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, idHash, func() ([]string, error) {
+	return s.fullIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, func() ([]string, error) {
 		ids, err := s.store.JoinedGroupIDs(ctx, userID)
 		return ids, storeErr(err, "read joined groups")
 	})
 }
 
-// FullGroupMemberIDs returns all member IDs of a group, in join order,
-// unless idHash shows the client has them already (members and app admins).
-func (s *Service) FullGroupMemberIDs(ctx context.Context, a Actor, groupID string, idHash uint64) (FullIDs, error) {
+// FullGroupMemberIDs returns all member IDs of a group in list order: role
+// level descending, then join order (members and app admins).
+func (s *Service) FullGroupMemberIDs(ctx context.Context, a Actor, groupID string) (FullIDs, error) {
 	if err := s.checkID("groupID", groupID); err != nil {
 		return FullIDs{}, err
 	}
 	if _, err := s.readableGroup(ctx, a, groupID); err != nil {
 		return FullIDs{}, err
 	}
-	return s.fullIDs(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, idHash, func() ([]string, error) {
+	return s.fullIDs(ctx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, func() ([]string, error) {
 		ids, err := s.store.MemberUserIDs(ctx, groupID)
 		return ids, storeErr(err, "read member IDs")
 	})
@@ -248,7 +243,7 @@ func (s *Service) FullGroupMemberIDs(ctx context.Context, a Actor, groupID strin
 // fullIDs reads the log position before the IDs: a change committed in
 // between is then in the IDs and also after the version, so the client sees
 // it again rather than never.
-func (s *Service) fullIDs(ctx context.Context, owner VersionOwner, idHash uint64, read func() ([]string, error)) (FullIDs, error) {
+func (s *Service) fullIDs(ctx context.Context, owner VersionOwner, read func() ([]string, error)) (FullIDs, error) {
 	state, _, err := s.store.VersionLog(ctx, owner, 1<<62, 1)
 	if err != nil {
 		return FullIDs{}, storeErr(err, "read version log")
@@ -260,22 +255,7 @@ func (s *Service) fullIDs(ctx context.Context, owner VersionOwner, idHash uint64
 	if ids == nil {
 		ids = []string{}
 	}
-	out := FullIDs{VersionID: state.VersionID, Version: state.Version, IDs: ids}
-	if SyncIDHash(ids) == idHash {
-		out.Equal, out.IDs = true, []string{}
-	}
-	return out, nil
-}
-
-// SyncIDHash is OpenIM's idHash: the first 8 bytes, big-endian, of the MD5 of
-// the JSON-encoded ID array; 0 for no IDs.
-func SyncIDHash(ids []string) uint64 {
-	if len(ids) == 0 {
-		return 0
-	}
-	data, _ := json.Marshal(ids)
-	sum := md5.Sum(data)
-	return binary.BigEndian.Uint64(sum[:8])
+	return FullIDs{VersionID: state.VersionID, Version: state.Version, IDs: ids}, nil
 }
 
 // SyncRequest is one group of a batch member sync: the client's position.

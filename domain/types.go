@@ -11,13 +11,12 @@ const (
 	RoleMember = 20
 )
 
-// Group status as stored. "Muted" (OpenIM status 3) is derived from the mute
-// state, see Group.WireStatus.
+// Group status as stored. OpenIM's status 3, "muted", is not stored: the
+// OpenIM dialect derives it from the mute state.
 const (
 	StatusNormal    = 0
 	StatusBanned    = 1
 	StatusDismissed = 2
-	StatusMuted     = 3
 )
 
 // Join rules. The first three are OpenIM's needVerification values; the

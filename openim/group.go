@@ -50,7 +50,7 @@ func wireGroup(g domain.Group, now int64) groupInfo {
 	return groupInfo{
 		GroupID: g.GroupID, GroupName: g.Name, Notification: g.Notification, Introduction: g.Introduction,
 		FaceURL: g.FaceURL, OwnerUserID: g.OwnerUserID, CreateTime: g.CreateTime, MemberCount: g.MemberCount,
-		Ex: g.Ex, Status: g.WireStatus(now), CreatorUserID: g.CreatorUserID, GroupType: g.GroupType,
+		Ex: g.Ex, Status: wireStatus(g, now), CreatorUserID: g.CreatorUserID, GroupType: g.GroupType,
 		NeedVerification: nv, LookMemberInfo: g.LookMemberInfo, ApplyMemberFriend: g.ApplyMemberFriend,
 		NotificationUpdateTime: g.NotificationUpdateTime, NotificationUserID: g.NotificationUserID,
 	}
@@ -433,4 +433,15 @@ func uniqueIDs(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// statusMuted is OpenIM's group status while the whole group is muted.
+const statusMuted = 3
+
+// wireStatus is the OpenIM status: 3 while the whole group is muted.
+func wireStatus(g domain.Group, now int64) int {
+	if g.Status == domain.StatusNormal && g.MuteAll && g.MuteActive(now) {
+		return statusMuted
+	}
+	return g.Status
 }

@@ -3,6 +3,8 @@ package openim
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -173,11 +175,12 @@ type fullJoinGroupIDsResp struct {
 // getFullJoinGroupIDs returns every group userID joined, in join order;
 // equal: true (and no IDs) when idHash says the client has them already.
 func (h *Handler) getFullJoinGroupIDs(ctx context.Context, c *call, req *fullJoinGroupIDsReq) (any, error) {
-	f, err := h.svc.FullJoinedGroupIDs(ctx, c.actor, req.UserID, uint64(req.IDHash))
+	f, err := h.svc.FullJoinedGroupIDs(ctx, c.actor, req.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return fullJoinGroupIDsResp{Version: uint64(f.Version), VersionID: f.VersionID, Equal: f.Equal, GroupIDs: f.IDs}, nil
+	equal, ids := sameIDs(f.IDs, req.IDHash)
+	return fullJoinGroupIDsResp{Version: uint64(f.Version), VersionID: f.VersionID, Equal: equal, GroupIDs: ids}, nil
 }
 
 type fullGroupMemberUserIDsReq struct {
@@ -196,9 +199,33 @@ type fullGroupMemberUserIDsResp struct {
 // then admins, then ordinary members (each in join order);
 // equal: true (and no IDs) when idHash says the client has them already.
 func (h *Handler) getFullGroupMemberUserIDs(ctx context.Context, c *call, req *fullGroupMemberUserIDsReq) (any, error) {
-	f, err := h.svc.FullGroupMemberIDs(ctx, c.actor, req.GroupID, uint64(req.IDHash))
+	f, err := h.svc.FullGroupMemberIDs(ctx, c.actor, req.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	return fullGroupMemberUserIDsResp{Version: uint64(f.Version), VersionID: f.VersionID, Equal: f.Equal, UserIDs: f.IDs}, nil
+	equal, ids := sameIDs(f.IDs, req.IDHash)
+	return fullGroupMemberUserIDsResp{Version: uint64(f.Version), VersionID: f.VersionID, Equal: equal, UserIDs: ids}, nil
+}
+
+// sameIDs reports whether the client's idHash matches ids, and the IDs to
+// send: none when it does.
+func sameIDs(ids []string, h idHash) (bool, []string) {
+	if ids == nil {
+		ids = []string{}
+	}
+	if syncIDHash(ids) == uint64(h) {
+		return true, []string{}
+	}
+	return false, ids
+}
+
+// syncIDHash is OpenIM's idHash (its pkg/util/hashutil.IdHash): the first 8
+// bytes, big-endian, of the MD5 of the JSON-encoded ID array; 0 for no IDs.
+func syncIDHash(ids []string) uint64 {
+	if len(ids) == 0 {
+		return 0
+	}
+	data, _ := json.Marshal(ids)
+	sum := md5.Sum(data)
+	return binary.BigEndian.Uint64(sum[:8])
 }

@@ -49,7 +49,7 @@ func BenchmarkIncrementalGroupMembers(b *testing.B) {
 			b.Run("full_ids_domain", func(b *testing.B) {
 				ctx, member := context.Background(), domain.Actor{UserID: "u1"}
 				for b.Loop() {
-					f, err := bs.svc.FullGroupMemberIDs(ctx, member, "g", 0)
+					f, err := bs.svc.FullGroupMemberIDs(ctx, member, "g")
 					if err != nil || len(f.IDs) != size {
 						b.Fatalf("unexpected answer: %v %d", err, len(f.IDs))
 					}

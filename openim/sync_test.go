@@ -89,7 +89,7 @@ func TestIncrementalGroupMembers(t *testing.T) {
 	if fmt.Sprint(full) != fmt.Sprint(wantFull) {
 		t.Fatalf("full IDs: %v", full)
 	}
-	r := w.ok(t, "/group/get_full_group_member_user_ids", w.member, map[string]any{"groupID": "g1", "idHash": domain.SyncIDHash(ids)})
+	r := w.ok(t, "/group/get_full_group_member_user_ids", w.member, map[string]any{"groupID": "g1", "idHash": syncIDHash(ids)})
 	jsonEqual(t, r.Data, fmt.Sprintf(`{"version":%d,"versionID":%q,"equal":true,"userIDs":[]}`, v0, vid))
 
 	// Nothing changed: nothing to do.
@@ -154,7 +154,7 @@ func TestIncrementalGroupMembers(t *testing.T) {
 	if want := w.memberIDs(t); !slices.Equal(got, want) {
 		t.Fatalf("client list %v, server %v", got, want)
 	}
-	r = w.ok(t, "/group/get_full_group_member_user_ids", w.member, map[string]any{"groupID": "g1", "idHash": domain.SyncIDHash(got)})
+	r = w.ok(t, "/group/get_full_group_member_user_ids", w.member, map[string]any{"groupID": "g1", "idHash": syncIDHash(got)})
 	jsonEqual(t, r.Data, fmt.Sprintf(`{"version":%d,"versionID":%q,"equal":true,"userIDs":[]}`, last, vid))
 
 	// Up to date: nothing; another log, or a version from the future: full.
@@ -196,7 +196,7 @@ func TestIncrementalJoinGroups(t *testing.T) {
 	r := e.ok(t, "/group/get_full_join_group_ids", u, map[string]any{"userID": "u", "idHash": 0})
 	jsonEqual(t, r.Data, fmt.Sprintf(`{"version":%d,"versionID":%q,"equal":false,"groupIDs":["g1","g3"]}`, v0, vid))
 	// idHash as a string is accepted too (JavaScript clients).
-	r = e.ok(t, "/group/get_full_join_group_ids", u, fmt.Sprintf(`{"userID":"u","idHash":"%d"}`, domain.SyncIDHash([]string{"g1", "g3"})))
+	r = e.ok(t, "/group/get_full_join_group_ids", u, fmt.Sprintf(`{"userID":"u","idHash":"%d"}`, syncIDHash([]string{"g1", "g3"})))
 	jsonEqual(t, r.Data, fmt.Sprintf(`{"version":%d,"versionID":%q,"equal":true,"groupIDs":[]}`, v0, vid))
 
 	e.ok(t, "/group/invite_user_to_group", o, map[string]any{"groupID": "g2", "invitedUserIDs": []string{"u"}})
@@ -216,7 +216,7 @@ func TestIncrementalJoinGroups(t *testing.T) {
 		t.Fatalf("group data: %s", mustJSON(d))
 	}
 	got := apply([]string{"g1", "g3"}, d.Delete, groupIDsOfInfos(d.Insert))
-	r = e.ok(t, "/group/get_full_join_group_ids", e.admin, map[string]any{"userID": "u", "idHash": domain.SyncIDHash(got)})
+	r = e.ok(t, "/group/get_full_join_group_ids", e.admin, map[string]any{"userID": "u", "idHash": syncIDHash(got)})
 	jsonEqual(t, r.Data, fmt.Sprintf(`{"version":%d,"versionID":%q,"equal":true,"groupIDs":[]}`, d.Version, vid))
 	if later := e.joinSync(t, u, "u", vid, d.Version); later.Full || len(later.Insert)+len(later.Update)+len(later.Delete) != 0 {
 		t.Fatalf("up to date: %s", mustJSON(later))
