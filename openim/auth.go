@@ -18,10 +18,21 @@ type getAdminTokenReq struct {
 	UserID string `json:"userID"`
 }
 
-// getAdminToken: the configured secret and an admin user ID give an admin token.
-func (h *Handler) getAdminToken(ctx context.Context, _ *call, req *getAdminTokenReq) (any, error) {
+// getAdminToken: the configured secret and an admin user ID give an admin
+// token. Wrong secrets are throttled per client address and overall (see
+// AdminSecretFailuresPerAddress).
+func (h *Handler) getAdminToken(ctx context.Context, c *call, req *getAdminTokenReq) (any, error) {
+	done, wait, ok := h.secrets.begin(c.r.RemoteAddr)
+	if !ok {
+		if h.secrets.shouldLog() {
+			h.log.Warn("admin secret attempts throttled (logged once a second at most)", "remote", clientKey(c.r.RemoteAddr), "retryIn", wait.String())
+		}
+		return nil, errSecretThrottled(wait)
+	}
 	given, want := sha256.Sum256([]byte(req.Secret)), sha256.Sum256([]byte(h.cfg.Secret))
-	if subtle.ConstantTimeCompare(given[:], want[:]) != 1 {
+	right := subtle.ConstantTimeCompare(given[:], want[:]) == 1
+	done(right)
+	if !right {
 		return nil, errorf(codeNoPermission, "secret is wrong")
 	}
 	if !h.isAdmin(req.UserID) {

@@ -27,8 +27,15 @@ const (
 // Config configures the OpenIM handler.
 type Config struct {
 	// Secret is the admin secret of get_admin_token; the token signing key
-	// is derived from it. Required.
+	// is derived from it (and TokenSalt). Required.
 	Secret string
+	// TokenSalt is the installation's random salt (kept in its database):
+	// with it the signing key comes from Secret and TokenSalt, so that a
+	// token is no test of a guessed secret. Empty: from Secret alone.
+	TokenSalt []byte
+	// TokenSaltCreated is when TokenSalt was made: tokens issued before
+	// it, signed with the key of Secret alone, stay valid until they expire.
+	TokenSaltCreated time.Time
 	// AdminUserIDs are the app admins' user IDs (default imAdmin).
 	AdminUserIDs []string
 	// TokenTTL is how long tokens live (default 90 days).
@@ -54,6 +61,7 @@ type Handler struct {
 	// routeList is what routes() registered, for Routes.
 	routeList []Route
 	users     *userLimiter // nil: no per-user limit
+	secrets   *secretThrottle
 }
 
 // NewHandler returns the OpenIM API over svc. It panics when cfg.Secret is
@@ -82,9 +90,10 @@ func NewHandler(svc *domain.Service, cfg Config, logger *slog.Logger) http.Handl
 	}
 	h := &Handler{
 		svc: svc, cfg: cfg, log: logger, mux: http.NewServeMux(),
-		tokens: &tokens{key: signingKey(cfg.Secret), ttl: cfg.TokenTTL, now: cfg.Now, revoker: cfg.Revoker},
+		tokens: newTokens(cfg),
 	}
 	h.users = newUserLimiter(cfg.UserQPS, cfg.Now)
+	h.secrets = newSecretThrottle(cfg.Now)
 	h.routes()
 	return h
 }

@@ -2,6 +2,7 @@ package openim
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
@@ -47,14 +48,57 @@ type tokens struct {
 	now     func() time.Time
 	revoker TokenRevoker
 	seen    verifiedTokens // tokens verified before (see tokencache.go)
+
+	// legacyKey, when set, verifies the tokens issued before legacyBefore:
+	// those a groupd without an installation salt signed with the key of
+	// the secret alone. They stay valid until they expire.
+	legacyKey    []byte
+	legacyBefore time.Time
 }
 
-// signingKey derives the HMAC key from the secret, so the secret itself is
-// never the key of anything else.
+// newTokens returns the token signer of cfg: with cfg.TokenSalt, the key
+// comes from the secret and the salt (see saltedSigningKey); without, from
+// the secret alone.
+func newTokens(cfg Config) *tokens {
+	t := &tokens{key: signingKey(cfg.Secret), ttl: cfg.TokenTTL, now: cfg.Now, revoker: cfg.Revoker}
+	if len(cfg.TokenSalt) > 0 {
+		t.legacyKey, t.legacyBefore = t.key, cfg.TokenSaltCreated
+		t.key = saltedSigningKey(cfg.Secret, cfg.TokenSalt)
+	}
+	return t
+}
+
+// signingKey derives the HMAC key from the secret alone, so the secret
+// itself is never the key of anything else. A token signed with it lets
+// its holder test guesses of the secret offline: groupd uses it only
+// without an installation salt (embedded uses, tests) and to accept the
+// tokens issued before the salt existed.
 func signingKey(secret string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte("groupd-openim-token"))
 	return m.Sum(nil)
+}
+
+// saltedSigningKey derives the HMAC key from the secret and the
+// installation's random salt (HKDF-SHA256): without the salt, which never
+// leaves the database, a token is no test of a guessed secret.
+func saltedSigningKey(secret string, salt []byte) []byte {
+	key, err := hkdf.Key(sha256.New, []byte(secret), salt, "groupd-openim-token-v2", sha256.Size)
+	if err != nil {
+		panic("openim: hkdf: " + err.Error()) // only for lengths sha256 cannot give
+	}
+	return key
+}
+
+// keyFor picks the key that must have signed tok: the legacy key for a
+// token issued before the salt existed, else the current one.
+func (t *tokens) keyFor(tok *jwt.Token) (any, error) {
+	if t.legacyKey != nil {
+		if c, ok := tok.Claims.(*Claims); ok && c.IssuedAt != nil && c.IssuedAt.Time.Before(t.legacyBefore) {
+			return t.legacyKey, nil
+		}
+	}
+	return t.key, nil
 }
 
 // issue makes a token for (userID, platformID) in the current generation.
@@ -81,7 +125,7 @@ func (t *tokens) verify(ctx context.Context, raw string) (*Claims, error) {
 		return t.checkGeneration(ctx, c)
 	}
 	var c Claims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return t.key, nil },
+	_, err := jwt.ParseWithClaims(raw, &c, t.keyFor,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithTimeFunc(t.now),
 		jwt.WithExpirationRequired(),

@@ -166,6 +166,8 @@ type apiError struct {
 	dlt    string // the whole errDlt
 	cause  error  // for the log only
 	status int    // HTTP status; 0 means 200
+	// retryAfter is the Retry-After of a 429 in seconds; 0 means 1.
+	retryAfter int
 }
 
 func (e *apiError) Error() string {
@@ -255,7 +257,7 @@ func respond(w http.ResponseWriter, r *http.Request, data any, err error) (int, 
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if status == http.StatusTooManyRequests {
-		h.Set("Retry-After", "1")
+		h.Set("Retry-After", strconv.Itoa(max(1, asAPIError(err).retryAfter)))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

@@ -38,6 +38,9 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on this separate address
 	// (keep it private: localhost or an admin network).
 	PprofAddr string
+	// MetricsAddr, when set, serves /metrics and pprof on this separate
+	// address, and no longer on Addr; empty: /metrics on Addr.
+	MetricsAddr string
 
 	// Scale-out (see scale.go). DB is a postgres:// URL; empty: embedded
 	// SQLite under DataDir. Redis is a redis:// URL of the state the nodes
@@ -87,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	var maxInflight, userQPS string
 	fs.StringVar(&maxInflight, "max-inflight", env("GROUPD_MAX_INFLIGHT", "1024"), "requests served at once; more answer busy (HTTP 503); 0 = no cap (GROUPD_MAX_INFLIGHT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("GROUPD_PPROF_ADDR", ""), "serve net/http/pprof on this separate admin address, e.g. localhost:6060; empty = off (GROUPD_PPROF_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GROUPD_METRICS_ADDR", ""), "serve /metrics and pprof on this separate admin address (recommended), e.g. 10.0.0.5:9102; empty = /metrics on --addr (GROUPD_METRICS_ADDR)")
 	fs.Bool("version", false, "print the version and exit")
 	fs.StringVar(&userQPS, "openim-user-qps", env("GROUPD_OPENIM_USER_QPS", "0"), "OpenIM requests per second per user, app admins excepted; 0 = no limit (GROUPD_OPENIM_USER_QPS)")
 	fs.StringVar(&c.DB, "db", env("GROUPD_DB", ""), "PostgreSQL URL (postgres://user:password@host:5432/db); empty: embedded SQLite under --data (GROUPD_DB)")
@@ -122,6 +126,11 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	}
 	if c.DataDir == "" {
 		return Config{}, errors.New("--data is empty")
+	}
+	if c.Secret != "" {
+		if err := checkSecret(c.Secret, "--secret (GROUPD_SECRET)"); err != nil {
+			return Config{}, err
+		}
 	}
 	if err := parseZIM(&c, zimAppID, zimQPS, zimGroupQPS); err != nil {
 		return Config{}, err
@@ -177,6 +186,18 @@ func parseZIM(c *Config, appID, qps, groupQPS string) error {
 			return fmt.Errorf("%s %q is not a rate of 0 or more per second", f.name, f.v)
 		}
 		*f.dst = n
+	}
+	return nil
+}
+
+// MinSecretBytes is the shortest admin secret groupd accepts.
+const MinSecretBytes = 16
+
+// checkSecret refuses an admin secret shorter than MinSecretBytes.
+func checkSecret(secret, what string) error {
+	if len(secret) < MinSecretBytes {
+		return fmt.Errorf("%s is %d bytes; the admin secret must be at least %d bytes (e.g. openssl rand -hex 16)",
+			what, len(secret), MinSecretBytes)
 	}
 	return nil
 }

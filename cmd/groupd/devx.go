@@ -84,61 +84,110 @@ func stdout(stderr io.Writer) io.Writer {
 }
 
 // mountDevX adds the developer-experience routes: the OpenAPI spec, the
-// Prometheus metrics and the admin page.
+// Prometheus metrics (unless --metrics-addr serves them apart) and the
+// admin page.
 func (m *Main) mountDevX(mux *http.ServeMux) {
 	mux.Handle("GET /openapi.json", api.Handler())
-	mux.Handle("GET /metrics", m.metrics.Handler())
-	mux.Handle("GET /metrics/history", m.metrics.History().Handler()) // the admin dashboard's charts
+	if m.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", m.metrics.Handler())
+	}
 	mux.Handle("/admin/", admin.Handler())
 	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
 }
 
-// startPprof serves net/http/pprof on --pprof-addr, apart from the API so
-// that it is never exposed with it.
-func (m *Main) startPprof() error {
-	if m.Config.PprofAddr == "" {
-		return nil
+// listenAdmin binds --metrics-addr and --pprof-addr (the same address
+// twice is one listener); serveAdmin serves them once the API is up.
+func (m *Main) listenAdmin() error {
+	c := m.Config
+	if c.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+		m.metricsLn = ln
 	}
-	ln, err := net.Listen("tcp", m.Config.PprofAddr)
-	if err != nil {
-		return fmt.Errorf("listen on --pprof-addr: %w", err)
+	if c.PprofAddr != "" && c.PprofAddr != c.MetricsAddr {
+		ln, err := net.Listen("tcp", c.PprofAddr)
+		if err != nil {
+			return fmt.Errorf("listen on --pprof-addr: %w", err)
+		}
+		m.pprofLn = ln
 	}
-	mux := http.NewServeMux()
+	return nil
+}
+
+func mountPprof(mux *http.ServeMux) {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	// Addr is only for PprofAddr: Serve uses the listener.
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	m.pprof = srv
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			m.Logger.Error("pprof server stopped", "error", err)
-		}
-	}()
-	m.Logger.Info("pprof listening", "addr", ln.Addr().String())
-	return nil
 }
 
-// PprofAddr is the pprof listener's address ("" when off).
-func (m *Main) PprofAddr() string {
-	if m.pprof == nil {
+// serveAdmin serves /metrics and pprof on --metrics-addr, and pprof on
+// --pprof-addr, apart from the API so that they are never exposed with it.
+func (m *Main) serveAdmin() {
+	serve := func(ln net.Listener, mux *http.ServeMux, what string) *http.Server {
+		// Addr is only for MetricsAddr and PprofAddr: Serve uses the listener.
+		srv := &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				m.Logger.Error(what+" server stopped", "error", err)
+			}
+		}()
+		m.Logger.Info(what+" listening", "addr", srv.Addr)
+		return srv
+	}
+	if m.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.metrics.Handler())
+		mountPprof(mux)
+		m.metricsSrv = serve(m.metricsLn, mux, "metrics and pprof")
+	}
+	if m.pprofLn != nil {
+		mux := http.NewServeMux()
+		mountPprof(mux)
+		m.pprof = serve(m.pprofLn, mux, "pprof")
+	}
+}
+
+// MetricsAddr is the --metrics-addr listener's address ("" when off).
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
 		return ""
 	}
-	return m.pprof.Addr
+	return m.metricsLn.Addr().String()
 }
 
-func (m *Main) closePprof() error {
-	if m.pprof == nil {
-		return nil
+// PprofAddr is the address pprof is served on ("" when off).
+func (m *Main) PprofAddr() string {
+	switch {
+	case m.pprofLn != nil:
+		return m.pprofLn.Addr().String()
+	case m.Config.PprofAddr != "":
+		return m.MetricsAddr() // the same address as --metrics-addr
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := m.pprof.Shutdown(ctx)
-	m.pprof = nil
-	if err != nil {
-		return fmt.Errorf("shutdown pprof: %w", err)
+	return ""
+}
+
+// closeAdmin stops the metrics and pprof servers (or closes their
+// listeners when Open failed before serving).
+func (m *Main) closeAdmin() error {
+	var errs []error
+	for _, s := range []struct {
+		srv **http.Server
+		ln  *net.Listener
+	}{{&m.metricsSrv, &m.metricsLn}, {&m.pprof, &m.pprofLn}} {
+		if *s.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := (*s.srv).Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("shutdown %s: %w", (*s.srv).Addr, err))
+			}
+			cancel()
+			*s.srv = nil
+		} else if *s.ln != nil {
+			(*s.ln).Close()
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -97,7 +97,12 @@ type Main struct {
 	wrapStore func(domain.Store) domain.Store
 
 	metrics *metrics.Metrics // devx.go: /metrics, request and store metrics
-	pprof   *http.Server     // devx.go: --pprof-addr, nil when off
+
+	listenerClosed bool // by Close
+	// devx.go: the --metrics-addr and --pprof-addr listeners (nil when
+	// off), bound first in Open, and their servers once serving.
+	metricsLn, pprofLn net.Listener
+	metricsSrv, pprof  *http.Server
 }
 
 // NewMain returns a Main for cfg that logs to stderr.
@@ -117,9 +122,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// Open prepares the data directory and the secret, opens the store, and
-// starts serving in the background.
-func (m *Main) Open(ctx context.Context) error {
+// Open prepares the data directory, binds the listeners, prepares the
+// secret, opens the store, and starts serving in the background.
+func (m *Main) Open(ctx context.Context) (err error) {
 	c := m.Config
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
@@ -129,11 +134,35 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.lock = lock
+	// Every listener is bound before anything else is prepared: a start
+	// that cannot serve (a port in use) fails here, before it generates
+	// (and prints) an admin secret. Close closes them.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on --addr: %w", err)
+	}
+	m.listener = ln
+	if err := m.listenAdmin(); err != nil { // devx.go: --metrics-addr, --pprof-addr
+		return err
+	}
 	secret := c.Secret
+	generated := false
 	if secret == "" {
-		if secret, err = m.loadOrCreateSecret(filepath.Join(c.DataDir, "secret")); err != nil {
+		path := filepath.Join(c.DataDir, "secret")
+		if secret, generated, err = m.loadOrCreateSecret(path); err != nil {
 			return err
 		}
+		if generated {
+			// A secret nothing was served with goes with the failed start:
+			// the next start makes (and prints) its own.
+			defer func() {
+				if err != nil {
+					os.Remove(path)
+				}
+			}()
+		}
+	} else if err := checkSecret(secret, "--secret (GROUPD_SECRET)"); err != nil {
+		return err
 	}
 	b, err := m.openBackends(ctx) // scale.go: SQLite or PostgreSQL, Redis
 	if err != nil {
@@ -141,18 +170,20 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	db, revoker := b.db, b.revoker
 	m.store, m.redis = db, b.redis
+	salt, saltCreated, err := tokenSalt(ctx, db)
+	if err != nil {
+		return err
+	}
 	store := b.store
 	if m.wrapStore != nil {
 		store = m.wrapStore(store)
 	}
 	m.metrics = metrics.New()
 	store = m.metrics.InstrumentStore(store)
-	svc := domain.NewService(store, domain.Options{Now: m.Now, ReservedUserIDs: c.AdminUserIDs})
-	if err := svc.EnsureReservedUsers(ctx); err != nil {
-		return fmt.Errorf("register the app admins' user IDs: %w", err)
-	}
+	svc := domain.NewService(store, domain.Options{Now: m.Now})
 	openimHandler := openim.NewHandler(svc, openim.Config{
-		Secret: secret, AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
+		Secret: secret, TokenSalt: salt, TokenSaltCreated: saltCreated,
+		AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
 		UserQPS: c.OpenIMUserQPS,
 	}, m.Logger.With("dialect", "openim"))
 
@@ -177,15 +208,7 @@ func (m *Main) Open(ctx context.Context) error {
 		io.WriteString(w, "ok\n")
 	})
 	m.mountDevX(mux) // devx.go: /openapi.json, /metrics, /admin/
-	if err := m.startPprof(); err != nil {
-		return err
-	}
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	m.listener = ln
 	m.server = &http.Server{
 		Handler:           m.metrics.Middleware(limitInflight(mux, c.MaxInflight, m.Logger)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -201,6 +224,10 @@ func (m *Main) Open(ctx context.Context) error {
 			m.serveErr <- err
 		}
 	}()
+	m.serveAdmin() // devx.go
+	if generated {
+		m.printSecret(filepath.Join(c.DataDir, "secret"), secret)
+	}
 	m.Logger.Info("groupd listening", append(b.describe(c), "addr", ln.Addr().String(), "data", c.DataDir,
 		"adminUserIDs", strings.Join(c.AdminUserIDs, ","), "tokenTTL", c.TokenTTL.String(), "maxInflight", c.MaxInflight)...)
 	return nil
@@ -224,8 +251,12 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("shutdown: %w", err))
 		}
 		m.server = nil
+		m.listenerClosed = true
+	} else if m.listener != nil && !m.listenerClosed {
+		m.listener.Close() // Open failed before serving
+		m.listenerClosed = true
 	}
-	errs = append(errs, m.closePprof())
+	errs = append(errs, m.closeAdmin())
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
@@ -247,30 +278,34 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// loadOrCreateSecret reads the secret kept in path, or makes a random one,
-// saves it with mode 0600 and prints it once.
-func (m *Main) loadOrCreateSecret(path string) (string, error) {
+// loadOrCreateSecret reads the secret kept in path, or makes a random one
+// and saves it with mode 0600 (generated is then true; Open prints it once
+// the server is up).
+func (m *Main) loadOrCreateSecret(path string) (secret string, generated bool, err error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		secret := strings.TrimSpace(string(b))
 		if secret == "" {
-			return "", fmt.Errorf("secret file %s is empty; delete it to generate a new secret", path)
+			return "", false, fmt.Errorf("secret file %s is empty; delete it to generate a new secret", path)
+		}
+		if err := checkSecret(secret, "secret file "+path); err != nil {
+			return "", false, err
 		}
 		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 			m.Logger.Warn("secret file is readable by others; chmod 600 it", "path", path)
 		}
 		m.Logger.Info("admin secret read from file", "path", path)
-		return secret, nil
+		return secret, false, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read secret: %w", err)
+		return "", false, fmt.Errorf("read secret: %w", err)
 	}
 	raw := make([]byte, 16)
 	rand.Read(raw)
-	secret := hex.EncodeToString(raw)
+	secret = hex.EncodeToString(raw)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("create secret file: %w", err)
+		return "", false, fmt.Errorf("create secret file: %w", err)
 	}
 	_, werr := f.WriteString(secret + "\n")
 	if werr == nil {
@@ -278,9 +313,56 @@ func (m *Main) loadOrCreateSecret(path string) (string, error) {
 	}
 	if err := errors.Join(werr, f.Close()); err != nil {
 		os.Remove(path)
-		return "", fmt.Errorf("write secret file: %w", err)
+		return "", false, fmt.Errorf("write secret file: %w", err)
 	}
+	return secret, true, nil
+}
+
+// printSecret shows a secret generated at this start, once.
+func (m *Main) printSecret(path, secret string) {
 	fmt.Fprintf(m.stderr, "\ngroupd: no --secret given; generated an admin secret and saved it in %s (mode 0600):\n\n    %s\n\n"+
 		"Use it with /auth/get_admin_token. It is printed only now; later starts read it from the file.\n\n", path, secret)
-	return secret, nil
+}
+
+// tokenSaltSetting names the installation's token signing salt in the
+// settings table: "v1 <hex salt> <Unix seconds it was made>".
+const tokenSaltSetting = "openim_token_salt"
+
+// settingsStore is the settings table of both stores.
+type settingsStore interface {
+	Setting(ctx context.Context, name string) (string, bool, error)
+	SwapSetting(ctx context.Context, name, old, value string) (bool, error)
+}
+
+// tokenSalt returns the installation's random token signing salt and when
+// it was made, making it on the first start (nodes starting at once agree
+// on one: the store's compare-and-swap picks it).
+func tokenSalt(ctx context.Context, db domain.Store) ([]byte, time.Time, error) {
+	ss, ok := db.(settingsStore)
+	if !ok {
+		return nil, time.Time{}, fmt.Errorf("token salt: the store %T keeps no settings", db)
+	}
+	for range 3 {
+		v, ok, err := ss.Setting(ctx, tokenSaltSetting)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("read the token salt: %w", err)
+		}
+		if ok {
+			var hexSalt string
+			var made int64
+			_, serr := fmt.Sscanf(v, "v1 %s %d", &hexSalt, &made)
+			salt, herr := hex.DecodeString(hexSalt)
+			if serr != nil || herr != nil || len(salt) < 16 || made <= 0 {
+				return nil, time.Time{}, fmt.Errorf("the token salt in the settings table is malformed (%d bytes)", len(v))
+			}
+			return salt, time.Unix(made, 0), nil
+		}
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		if _, err := ss.SwapSetting(ctx, tokenSaltSetting, "", fmt.Sprintf("v1 %s %d", hex.EncodeToString(raw), time.Now().Unix())); err != nil {
+			return nil, time.Time{}, fmt.Errorf("save the token salt: %w", err)
+		}
+		// Read back what won: this node's or another's made at once.
+	}
+	return nil, time.Time{}, errors.New("token salt: could not be read back after saving it")
 }

@@ -146,7 +146,7 @@ func TestRestartKeepsDataAndSecret(t *testing.T) {
 func TestSecretFromEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0"}, func(k string) string {
-		return map[string]string{"GROUPD_DATA": dir, "GROUPD_SECRET": "s3cret-from-env"}[k]
+		return map[string]string{"GROUPD_DATA": dir, "GROUPD_SECRET": "s3cret-from-env-0123"}[k]
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +156,8 @@ func TestSecretFromEnvironment(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "secret")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("secret file written although a secret was given: %v", err)
 	}
-	mustOK(t, call(t, m.Addr(), "/auth/get_admin_token", "", map[string]any{"secret": "s3cret-from-env", "userID": "imAdmin"}))
-	if strings.Contains(out.String(), "s3cret-from-env") {
+	mustOK(t, call(t, m.Addr(), "/auth/get_admin_token", "", map[string]any{"secret": "s3cret-from-env-0123", "userID": "imAdmin"}))
+	if strings.Contains(out.String(), "s3cret-from-env-0123") {
 		t.Fatal("configured secret was logged")
 	}
 }
@@ -232,11 +232,11 @@ func TestParseConfig(t *testing.T) {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 	cfg, err = parseConfig([]string{"--addr", ":1", "--token-ttl", "36h"}, env(map[string]string{
-		"GROUPD_ADDR": ":2", "GROUPD_ADMIN_USER_IDS": " a, b ,,", "GROUPD_TOKEN_TTL": "7d", "GROUPD_SECRET": "s"}), io.Discard)
+		"GROUPD_ADDR": ":2", "GROUPD_ADMIN_USER_IDS": " a, b ,,", "GROUPD_TOKEN_TTL": "7d", "GROUPD_SECRET": "s-0123456789abcdef"}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != ":1" || cfg.TokenTTL != 36*time.Hour || !slices.Equal(cfg.AdminUserIDs, []string{"a", "b"}) || cfg.Secret != "s" {
+	if cfg.Addr != ":1" || cfg.TokenTTL != 36*time.Hour || !slices.Equal(cfg.AdminUserIDs, []string{"a", "b"}) || cfg.Secret != "s-0123456789abcdef" {
 		t.Fatalf("flags over env: %+v", cfg)
 	}
 	cfg, _ = parseConfig(nil, env(map[string]string{"GROUPD_TOKEN_TTL": "7d"}), io.Discard)

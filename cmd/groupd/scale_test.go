@@ -16,9 +16,9 @@ func TestScaleFlags(t *testing.T) {
 	}{
 		{"defaults: sqlite, no redis", nil, nil, ""},
 		{"db needs a secret", []string{"--db", "postgres://u@h/db"}, nil, "--db needs --secret"},
-		{"db with secret", []string{"--db", "postgres://u@h/db", "--secret", "s"}, nil, ""},
-		{"db from env", nil, map[string]string{"GROUPD_DB": "postgresql://u@h/db", "GROUPD_SECRET": "s"}, ""},
-		{"db not a postgres url", []string{"--db", "mysql://h/db", "--secret", "s"}, nil, "postgres:// URL"},
+		{"db with secret", []string{"--db", "postgres://u@h/db", "--secret", "s-0123456789abcdef"}, nil, ""},
+		{"db from env", nil, map[string]string{"GROUPD_DB": "postgresql://u@h/db", "GROUPD_SECRET": "s-0123456789abcdef"}, ""},
+		{"db not a postgres url", []string{"--db", "mysql://h/db", "--secret", "s-0123456789abcdef"}, nil, "postgres:// URL"},
 		{"redis", []string{"--redis", "redis://127.0.0.1:6379/2"}, nil, ""},
 		{"redis from env", nil, map[string]string{"GROUPD_REDIS": "rediss://h:6380", "GROUPD_REDIS_PREFIX": "c1:"}, ""},
 		{"redis not a redis url", []string{"--redis", "http://h"}, nil, "redis://"},
