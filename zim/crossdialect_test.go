@@ -75,6 +75,28 @@ func (d *dialects) openimCall(path string, body any, out any) int {
 	return env.ErrCode
 }
 
+// openimError calls an OpenIM route that must fail and returns its errDlt.
+func (d *dialects) openimError(path string, body any) string {
+	d.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", d.srv.URL+path, bytes.NewReader(b))
+	req.Header.Set("operationID", "op-1")
+	req.Header.Set("token", d.token)
+	resp, err := d.srv.Client().Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		ErrCode int    `json:"errCode"`
+		ErrDlt  string `json:"errDlt"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.ErrCode == 0 {
+		d.t.Fatalf("%s: errCode %d (%v), want an error", path, env.ErrCode, err)
+	}
+	return env.ErrDlt
+}
+
 // openim calls an OpenIM route that must succeed.
 func (d *dialects) openim(path string, body, out any) {
 	d.t.Helper()

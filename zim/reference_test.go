@@ -223,7 +223,9 @@ func TestResponsesHaveDocumentedFields(t *testing.T) {
 	g := func(v url.Values) url.Values { v.Set("GroupId", newGroup(e)); return v }
 	calls := map[string][]func() *result{
 		"UserRegister": {
-			func() *result { return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "n1"}, {"UserId": "a"}}}) },
+			func() *result {
+				return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "n1"}, {"UserId": "a"}}})
+			},
 			func() *result { return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "n2"}}}) },
 		},
 		"ModifyUserInfo": {
@@ -405,11 +407,15 @@ func TestDocumentedCodes(t *testing.T) {
 	long := strings.Repeat("l", 33)
 	cases := map[string]map[int]codeCase{
 		"UserRegister": {
-			660000001: func(t *testing.T) *result { return broken.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "new"}}}) },
+			660000001: func(t *testing.T) *result {
+				return broken.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "new"}}})
+			},
 			660000002: func(t *testing.T) *result { return e.post("UserRegister", obj{"UserInfo": []obj{}}) },
 			660000012: func(t *testing.T) *result { return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": long}}}) },
 			660700001: exhaust(func() *result { return lim.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "o"}}}) }, 660700001),
-			660700002: func(t *testing.T) *result { return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "a"}, {"UserId": "b"}}}) },
+			660700002: func(t *testing.T) *result {
+				return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "a"}, {"UserId": "b"}}})
+			},
 			660700006: func(t *testing.T) *result {
 				return e.post("UserRegister", obj{"UserInfo": []obj{{"UserId": "n", "UserName": strings.Repeat("n", 257)}}})
 			},
@@ -428,14 +434,20 @@ func TestDocumentedCodes(t *testing.T) {
 			660000001: func(t *testing.T) *result { return broken.post("QueryUserInfos", obj{"UserIds": []string{"o"}}) },
 			660000002: func(t *testing.T) *result { return e.post("QueryUserInfos", obj{}) },
 			660300005: exhaust(func() *result { return lim.post("QueryUserInfos", obj{"UserIds": []string{"o"}}) }, 660300005),
-			660700015: func(t *testing.T) *result { return e.post("QueryUserInfos", obj{"UserIds": []string{"ghost", "ghost2"}}) },
+			660700015: func(t *testing.T) *result {
+				return e.post("QueryUserInfos", obj{"UserIds": []string{"ghost", "ghost2"}})
+			},
 		},
 		"CreateGroup": {
 			660000002: func(t *testing.T) *result { return e.post("CreateGroup", obj{"GroupName": "no owner"}) },
 			660600010: exhaust(func() *result { return lim.post("CreateGroup", obj{"GroupOwner": "ghost"}) }, 660600010),
-			660600011: func(t *testing.T) *result { return e.post("CreateGroup", obj{"GroupId": newGroup(e), "GroupOwner": "o"}) },
+			660600011: func(t *testing.T) *result {
+				return e.post("CreateGroup", obj{"GroupId": newGroup(e), "GroupOwner": "o"})
+			},
 			660600013: func(t *testing.T) *result { return e.post("CreateGroup", obj{"GroupOwner": "ghost"}) },
-			660600016: func(t *testing.T) *result { return e.post("CreateGroup", obj{"GroupOwner": "o", "UserId": ids(101, "u")}) },
+			660600016: func(t *testing.T) *result {
+				return e.post("CreateGroup", obj{"GroupOwner": "o", "UserId": ids(101, "u")})
+			},
 			660600019: func(t *testing.T) *result {
 				attrs := []obj{}
 				for i := range 11 {
@@ -453,7 +465,9 @@ func TestDocumentedCodes(t *testing.T) {
 				lim.get("DismissGroup", q("FromUserId", "o", "GroupId", "lg2")).ok()
 				return lim.get("DismissGroup", q("FromUserId", "o", "GroupId", "lg2"))
 			},
-			660500002: func(t *testing.T) *result { return e.get("DismissGroup", q("FromUserId", "ghost", "GroupId", newGroup(e))) },
+			660500002: func(t *testing.T) *result {
+				return e.get("DismissGroup", q("FromUserId", "ghost", "GroupId", newGroup(e)))
+			},
 			660600001: func(t *testing.T) *result { return e.get("DismissGroup", q("FromUserId", "o", "GroupId", "nope")) },
 		},
 		"InviteUsersIntoGroup": {
@@ -475,7 +489,9 @@ func TestDocumentedCodes(t *testing.T) {
 			},
 		},
 		"KickoutGroupUser": {
-			660000002: func(t *testing.T) *result { return e.post("KickoutGroupUser", obj{"FromUserId": "o", "GroupId": newGroup(e)}) },
+			660000002: func(t *testing.T) *result {
+				return e.post("KickoutGroupUser", obj{"FromUserId": "o", "GroupId": newGroup(e)})
+			},
 			660000011: func(t *testing.T) *result {
 				return e.post("KickoutGroupUser", obj{"FromUserId": "o", "GroupId": newGroup(e), "UserId": ids(51, "u")})
 			},
@@ -490,7 +506,9 @@ func TestDocumentedCodes(t *testing.T) {
 			},
 		},
 		"TransferGroupOwner": {
-			660000002: func(t *testing.T) *result { return e.get("TransferGroupOwner", q("FromUserId", "o", "GroupId", newGroup(e))) },
+			660000002: func(t *testing.T) *result {
+				return e.get("TransferGroupOwner", q("FromUserId", "o", "GroupId", newGroup(e)))
+			},
 			660300006: func(t *testing.T) *result {
 				lim.get("TransferGroupOwner", q("FromUserId", "o", "GroupId", "lg1", "NewOwner", "a")).ok()
 				return lim.get("TransferGroupOwner", q("FromUserId", "a", "GroupId", "lg1", "NewOwner", "o"))
@@ -506,7 +524,9 @@ func TestDocumentedCodes(t *testing.T) {
 			},
 		},
 		"UpdateGroupData": {
-			660000002: func(t *testing.T) *result { return e.post("UpdateGroupData", obj{"FromUserId": "o", "GroupId": newGroup(e)}) },
+			660000002: func(t *testing.T) *result {
+				return e.post("UpdateGroupData", obj{"FromUserId": "o", "GroupId": newGroup(e)})
+			},
 			660300006: exhaust(func() *result {
 				return lim.post("UpdateGroupData", obj{"FromUserId": "o", "GroupId": "lg1", "GroupName": "n"})
 			}, 660300006),
@@ -534,10 +554,14 @@ func TestDocumentedCodes(t *testing.T) {
 		"QueryGroupInfo": {
 			660000002: func(t *testing.T) *result { return e.post("QueryGroupInfo", obj{"FromUserId": "o"}) },
 			660300005: exhaust(func() *result { return lim.post("QueryGroupInfo", obj{"FromUserId": "o", "GroupId": "lg1"}) }, 660300005),
-			660500002: func(t *testing.T) *result { return e.post("QueryGroupInfo", obj{"FromUserId": "ghost", "GroupId": newGroup(e)}) },
+			660500002: func(t *testing.T) *result {
+				return e.post("QueryGroupInfo", obj{"FromUserId": "ghost", "GroupId": newGroup(e)})
+			},
 		},
 		"QueryGroupMemberList": {
-			660000002: func(t *testing.T) *result { return e.post("QueryGroupMemberList", obj{"GroupId": newGroup(e), "Limit": -1}) },
+			660000002: func(t *testing.T) *result {
+				return e.post("QueryGroupMemberList", obj{"GroupId": newGroup(e), "Limit": -1})
+			},
 			660600001: func(t *testing.T) *result { return e.post("QueryGroupMemberList", obj{"GroupId": "nope"}) },
 			660600004: exhaust(func() *result { return lim.post("QueryGroupMemberList", obj{"GroupId": "lg1"}) }, 660600004),
 		},
@@ -548,7 +572,9 @@ func TestDocumentedCodes(t *testing.T) {
 		"QueryGroupsInfoOfUser": {
 			660000002: func(t *testing.T) *result { return e.post("QueryGroupsInfoOfUser", obj{"FromUserId": "a", "Limit": 0}) },
 			660300005: exhaust(func() *result { return lim.post("QueryGroupsInfoOfUser", obj{"FromUserId": "a", "Limit": 10}) }, 660300005),
-			660500002: func(t *testing.T) *result { return e.post("QueryGroupsInfoOfUser", obj{"FromUserId": "ghost", "Limit": 10}) },
+			660500002: func(t *testing.T) *result {
+				return e.post("QueryGroupsInfoOfUser", obj{"FromUserId": "ghost", "Limit": 10})
+			},
 		},
 		"MuteGroup": {
 			660000001: func(t *testing.T) *result {
@@ -594,10 +620,14 @@ func TestDocumentedCodes(t *testing.T) {
 			},
 		},
 		"FetchForbidGroupList": {
-			660000002: func(t *testing.T) *result { return e.post("FetchForbidGroupList", obj{"FromUserId": "o", "StartFlag": -1}) },
+			660000002: func(t *testing.T) *result {
+				return e.post("FetchForbidGroupList", obj{"FromUserId": "o", "StartFlag": -1})
+			},
 		},
 		"ModifyGroupLimit": {
-			660000001: func(t *testing.T) *result { return broken.get("ModifyGroupLimit", q("FromUserId", "o", "GroupId", "g", "JoinMode", "1")) },
+			660000001: func(t *testing.T) *result {
+				return broken.get("ModifyGroupLimit", q("FromUserId", "o", "GroupId", "g", "JoinMode", "1"))
+			},
 			660000002: func(t *testing.T) *result {
 				return e.get("ModifyGroupLimit", q("FromUserId", "o", "GroupId", newGroup(e), "JoinMode", "3"))
 			},

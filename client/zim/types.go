@@ -31,7 +31,7 @@ type ItemError struct {
 	SubCode int    `json:"SubCode"`
 }
 
-// RegisterError is one failed user of UserRegister.
+// RegisterError is one failed user of UserRegister or ModifyUserInfo.
 type RegisterError struct {
 	UserID     string `json:"UserId"`
 	SubCode    int    `json:"SubCode"`
@@ -54,6 +54,47 @@ type UserRegisterReq struct {
 type UserRegisterResp struct {
 	Envelope
 	ErrorList []RegisterError `json:"ErrorList"`
+}
+
+// ModifyUser is one user of ModifyUserInfo: nil leaves a field, "" clears it.
+type ModifyUser struct {
+	UserID     string  `json:"UserId"`
+	UserName   *string `json:"UserName,omitempty"`
+	UserAvatar *string `json:"UserAvatar,omitempty"`
+	Extra      *string `json:"Extra,omitempty"`
+}
+
+// ModifyUserInfoReq is ModifyUserInfo's body (up to 100 users).
+type ModifyUserInfoReq struct {
+	UserInfo []ModifyUser `json:"UserInfo"`
+}
+
+// ModifyUserInfoResp is ModifyUserInfo's answer: the users that could not
+// be changed (660700012 not registered).
+type ModifyUserInfoResp struct {
+	Envelope
+	ErrorList []RegisterError `json:"ErrorList"`
+}
+
+// QueryUserInfosReq is QueryUserInfos' body (up to 100 user IDs).
+type QueryUserInfosReq struct {
+	UserIDs []string `json:"UserIds"`
+}
+
+// UserInfo is one user of QueryUserInfos.
+type UserInfo struct {
+	UserID     string `json:"UserId"`
+	UserName   string `json:"UserName"`
+	UserAvatar string `json:"UserAvatar"`
+	Extra      string `json:"Extra"`
+}
+
+// QueryUserInfosResp is QueryUserInfos' answer: the registered users in
+// Result, the others in ErrorList (SubCode 660000002).
+type QueryUserInfosResp struct {
+	Envelope
+	Result    []UserInfo  `json:"Result"`
+	ErrorList []ItemError `json:"ErrorList"`
 }
 
 // CreateGroupReq is CreateGroup's body. An empty GroupId lets the server
@@ -313,7 +354,7 @@ type ModifyGroupLimitQuery struct {
 }
 
 // SetGroupMemberRoleQuery is SetGroupMemberRole's query: Role 2 admin,
-// 3 member, 100 or more custom.
+// 3 member, any other positive number a custom role (ZIM recommends > 100).
 type SetGroupMemberRoleQuery struct {
 	FromUserID string `query:"FromUserId"`
 	GroupID    string `query:"GroupId"`
@@ -347,6 +388,8 @@ type Action struct {
 func Actions() []Action {
 	return []Action{
 		{"UserRegister", "POST", "Registers up to 100 users; failures in ErrorList.", reflect.TypeFor[UserRegisterReq](), reflect.TypeFor[UserRegisterResp]()},
+		{"ModifyUserInfo", "POST", "Changes name, avatar and extra information of up to 100 users; failures in ErrorList.", reflect.TypeFor[ModifyUserInfoReq](), reflect.TypeFor[ModifyUserInfoResp]()},
+		{"QueryUserInfos", "POST", "Profiles of up to 100 users; unknown ones in ErrorList.", reflect.TypeFor[QueryUserInfosReq](), reflect.TypeFor[QueryUserInfosResp]()},
 		{"CreateGroup", "POST", "Creates a group; unregistered members in ErrorUsers.", reflect.TypeFor[CreateGroupReq](), reflect.TypeFor[CreateGroupResp]()},
 		{"DismissGroup", "GET", "Dismisses a group (1/s per group).", reflect.TypeFor[GroupOpQuery](), reflect.TypeFor[Envelope]()},
 		{"InviteUsersIntoGroup", "POST", "Adds up to 100 members (1/s per group).", reflect.TypeFor[InviteUsersIntoGroupReq](), reflect.TypeFor[ErrorUsersResp]()},
@@ -356,7 +399,7 @@ func Actions() []Action {
 		{"ModifyGroupAttribute", "POST", "Upserts (Action 0) or deletes (1) group attributes.", reflect.TypeFor[ModifyGroupAttributeReq](), reflect.TypeFor[ModifyGroupAttributeResp]()},
 		{"QueryGroupInfo", "POST", "A group's data, limits, mutes and attributes.", reflect.TypeFor[GroupRef](), reflect.TypeFor[QueryGroupInfoResp]()},
 		{"QueryGroupMemberList", "POST", "Pages a group's members with a Next cursor.", reflect.TypeFor[QueryGroupMemberListReq](), reflect.TypeFor[QueryGroupMemberListResp]()},
-		{"QueryAppGroupList", "GET", "Pages every group of the app (1/s).", reflect.TypeFor[QueryAppGroupListQuery](), reflect.TypeFor[QueryAppGroupListResp]()},
+		{"QueryAppGroupList", "GET", "Pages the app's groups that are not dismissed (1/s).", reflect.TypeFor[QueryAppGroupListQuery](), reflect.TypeFor[QueryAppGroupListResp]()},
 		{"QueryGroupsInfoOfUser", "POST", "Pages the groups a user joined.", reflect.TypeFor[QueryGroupsInfoOfUserReq](), reflect.TypeFor[QueryGroupsInfoOfUserResp]()},
 		{"MuteGroup", "GET", "Mutes all members or some roles, or cancels the group mute.", reflect.TypeFor[MuteGroupQuery](), reflect.TypeFor[Envelope]()},
 		{"MuteGroupMembers", "GET", "Mutes or unmutes up to 20 members.", reflect.TypeFor[MuteGroupMembersQuery](), reflect.TypeFor[ErrorUsersResp]()},
