@@ -4,9 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // DefaultTestURL is the Redis tests use unless GROUPD_TEST_REDIS names another.
@@ -75,7 +82,8 @@ func DeletePrefix(ctx context.Context, url, prefix string) {
 		return
 	}
 	defer c.Close()
-	// Rate limit keys live under redis_rate's own "rate:" prefix.
+	// Rate limit keys of older versions lived under redis_rate's own
+	// "rate:" prefix.
 	for _, pattern := range []string{prefix + "*", "rate:" + prefix + "*"} {
 		iter := c.rdb.Scan(ctx, 0, pattern, 1000).Iterator()
 		var keys []string
@@ -90,4 +98,99 @@ func DeletePrefix(ctx context.Context, url, prefix string) {
 			c.rdb.Unlink(ctx, keys...)
 		}
 	}
+}
+
+// PrivateServer is a redis-server process of one test, on a port of its
+// own, with its dump file in a directory of its own: a Redis the test may
+// SAVE, kill and restart from its dump (see StartPrivateServer).
+type PrivateServer struct {
+	tb   testing.TB
+	bin  string
+	dir  string
+	port int
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// StartPrivateServer starts a redis-server on a free loopback port, with
+// no automatic snapshots and no append-only file, and stops it when tb
+// ends. It skips tb when redis-server is not installed, unless CI=true or
+// GROUPD_REQUIRE_REDIS=1, which make that a failure.
+func StartPrivateServer(tb testing.TB) *PrivateServer {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" || os.Getenv("GROUPD_REQUIRE_REDIS") == "1" {
+			tb.Fatalf("redis: redis-server is not installed: %v", err)
+		}
+		tb.Skipf("redis: skipping, redis-server is not installed (CI=true or GROUPD_REQUIRE_REDIS=1 make this a failure): %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &PrivateServer{tb: tb, bin: bin, dir: tb.TempDir(), port: port}
+	s.Start()
+	tb.Cleanup(s.Kill)
+	return s
+}
+
+// URL is the server's redis:// URL.
+func (s *PrivateServer) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+// Start starts the server (again), loading its dump file if there is one,
+// and waits until it answers PING.
+func (s *PrivateServer) Start() {
+	s.tb.Helper()
+	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no", "--protected-mode", "no")
+	s.cmd.Stdout, s.cmd.Stderr = io.Discard, io.Discard
+	if err := s.cmd.Start(); err != nil {
+		s.tb.Fatalf("redis: start redis-server: %v", err)
+	}
+	done := make(chan struct{})
+	s.done = done
+	go func(cmd *exec.Cmd) { cmd.Wait(); close(done) }(s.cmd)
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.port), MaxRetries: -1})
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := rdb.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		select {
+		case <-done:
+			s.tb.Fatalf("redis: redis-server on port %d exited at start", s.port)
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("redis: redis-server on port %d does not answer: %v", s.port, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Save writes the dump file now (SAVE): what a restart will load.
+func (s *PrivateServer) Save() {
+	s.tb.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.port)})
+	defer rdb.Close()
+	if err := rdb.Save(context.Background()).Err(); err != nil {
+		s.tb.Fatalf("redis: SAVE: %v", err)
+	}
+}
+
+// Kill stops the server with SIGKILL (nothing is saved) and waits for it.
+func (s *PrivateServer) Kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
 }
