@@ -4,7 +4,8 @@
 package domain
 
 // Role levels, as OpenIM numbers them. ZIM's roles map 1⇔100, 2⇔60, 3⇔20;
-// ZIM custom roles (≥100) are stored as RoleMember with Member.CustomRole set.
+// ZIM custom roles (see IsCustomRole) are stored as RoleMember with
+// Member.CustomRole set.
 const (
 	RoleOwner  = 100
 	RoleAdmin  = 60
@@ -112,7 +113,7 @@ type Member struct {
 	GroupID        string
 	UserID         string
 	RoleLevel      int // RoleOwner, RoleAdmin or RoleMember
-	CustomRole     int // ZIM custom role (≥100) or 0
+	CustomRole     int // ZIM custom role (IsCustomRole) or 0
 	JoinTime       int64
 	Nickname       string
 	FaceURL        string
