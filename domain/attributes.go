@@ -56,7 +56,10 @@ func (s *Service) PutAttributes(ctx context.Context, a Actor, groupID string, at
 		if len(keys) > s.limits.MaxAttributes {
 			return Errorf(KindLimitReached, "group %s would have %d attributes, at most %d allowed", groupID, len(keys), s.limits.MaxAttributes)
 		}
-		return storeErr(tx.PutAttributes(ctx, groupID, attrs), "put attributes")
+		if err := tx.PutAttributes(ctx, groupID, attrs); err != nil {
+			return storeErr(err, "put attributes")
+		}
+		return s.emit(ctx, tx, a, EventAttributesSet, groupID, nil, EventData{Attributes: attrs})
 	})
 }
 
@@ -76,7 +79,10 @@ func (s *Service) DeleteAttributes(ctx context.Context, a Actor, groupID string,
 		return err
 	}
 	return s.changeAttributes(ctx, a, groupID, func(tx Tx, _ []Attribute) error {
-		return storeErr(tx.DeleteAttributes(ctx, groupID, keys), "delete attributes")
+		if err := tx.DeleteAttributes(ctx, groupID, keys); err != nil {
+			return storeErr(err, "delete attributes")
+		}
+		return s.emit(ctx, tx, a, EventAttributesDeleted, groupID, nil, EventData{Keys: keys})
 	})
 }
 

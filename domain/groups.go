@@ -89,7 +89,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, in CreateGroupInput)
 		var count int64
 		err := s.store.Write(ctx, func(tx Tx) error {
 			var err error
-			failed, count, err = s.createInTx(ctx, tx, g, in, roles, now)
+			failed, count, err = s.createInTx(ctx, tx, a, g, in, roles, now)
 			return err
 		})
 		if pickID && errors.Is(err, ErrGroupExists) && attempt < 8 {
@@ -127,7 +127,7 @@ func initialRoles(in CreateGroupInput) ([]Member, error) {
 	return out, nil
 }
 
-func (s *Service) createInTx(ctx context.Context, tx Tx, g Group, in CreateGroupInput, roles []Member, now int64) ([]ItemError, int64, error) {
+func (s *Service) createInTx(ctx context.Context, tx Tx, a Actor, g Group, in CreateGroupInput, roles []Member, now int64) ([]ItemError, int64, error) {
 	ids := make([]string, len(roles))
 	for i, m := range roles {
 		ids[i] = m.UserID
@@ -178,6 +178,12 @@ func (s *Service) createInTx(ctx context.Context, tx Tx, g Group, in CreateGroup
 		if err := tx.PutAttributes(ctx, g.GroupID, in.Attributes); err != nil {
 			return nil, 0, storeErr(err, "put attributes")
 		}
+	}
+	created := g
+	created.MemberCount = int64(len(members))
+	if err := s.emit(ctx, tx, a, EventGroupCreated, g.GroupID, memberIDs(members), EventData{Group: &created,
+		Members: members, Attributes: in.Attributes, JoinKind: JoinKindCreate}); err != nil {
+		return nil, 0, err
 	}
 	return failed, int64(len(members)), nil
 }
@@ -358,7 +364,11 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, groupID string, p Gr
 		if sameGroupData(old, g) {
 			return nil
 		}
-		return s.saveGroupData(ctx, tx, g)
+		if err := s.saveGroupData(ctx, tx, g); err != nil {
+			return err
+		}
+		g.DataSeq++ // as saved
+		return s.emit(ctx, tx, a, EventGroupUpdated, groupID, nil, EventData{Group: &g, GroupPatch: &p})
 	})
 }
 
@@ -407,17 +417,21 @@ func (s *Service) DismissGroup(ctx context.Context, a Actor, groupID string, del
 		case !deleteMembers || g.MemberCount == 0:
 			return Errorf(KindDismissed, "group %s is dismissed", groupID)
 		}
-		if !deleteMembers {
-			return nil
-		}
 		ids, err := tx.MemberUserIDs(ctx, groupID)
 		if err != nil {
 			return storeErr(err, "read members")
 		}
+		if !deleteMembers {
+			return s.emit(ctx, tx, a, EventGroupDismissed, groupID, ids, EventData{Group: &g, UserIDs: ids})
+		}
 		if _, err := tx.DeleteAllMembers(ctx, groupID); err != nil {
 			return storeErr(err, "delete members")
 		}
-		return s.logMembership(ctx, tx, groupID, OpDelete, ids)
+		if err := s.logMembership(ctx, tx, groupID, OpDelete, ids); err != nil {
+			return err
+		}
+		g.MemberCount = 0
+		return s.emit(ctx, tx, a, EventGroupDismissed, groupID, ids, EventData{Group: &g, UserIDs: ids, MembersDeleted: true})
 	})
 }
 
@@ -465,10 +479,20 @@ func (s *Service) TransferOwner(ctx context.Context, a Actor, groupID, oldOwner,
 		if err := tx.UpdateMember(ctx, next); err != nil {
 			return storeErr(err, "update member")
 		}
+		oldOwnerID := g.OwnerUserID
 		g.OwnerUserID = newOwner
 		if err := s.saveGroupData(ctx, tx, g); err != nil {
 			return err
 		}
-		return s.logRoleChange(ctx, tx, groupID, []string{prev.UserID, newOwner})
+		if err := s.logRoleChange(ctx, tx, groupID, []string{prev.UserID, newOwner}); err != nil {
+			return err
+		}
+		g.DataSeq++ // as saved
+		changed := []Member{next}
+		if ok {
+			changed = append(changed, prev)
+		}
+		return s.emit(ctx, tx, a, EventOwnerTransferred, groupID, []string{oldOwnerID, newOwner},
+			EventData{Group: &g, Members: changed, OldOwner: oldOwnerID, NewOwner: newOwner})
 	})
 }

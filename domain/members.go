@@ -72,7 +72,10 @@ func (s *Service) InviteMembers(ctx context.Context, a Actor, in InviteInput) (I
 				JoinSource: JoinSourceInvitation, InviterUserID: a.UserID, OperatorUserID: a.UserID}
 		}
 		res.Added = candidates
-		return s.addMembers(ctx, tx, g, members)
+		if err := s.addMembers(ctx, tx, g, members); err != nil {
+			return err
+		}
+		return s.emitJoined(ctx, tx, a, g, members, JoinKindInvite, in.Reason)
 	})
 	return res, err
 }
@@ -115,15 +118,17 @@ func (s *Service) inviteCandidates(ctx context.Context, tx Tx, in InviteInput, r
 
 // requestFor files pending requests instead of adding members.
 func (s *Service) requestFor(ctx context.Context, tx Tx, in InviteInput, ids []string, inviter string, now int64, res *InviteResult) error {
+	reqs := make([]GroupRequest, 0, len(ids))
 	for _, id := range ids {
 		r := GroupRequest{GroupID: in.GroupID, UserID: id, HandleResult: RequestPending, ReqMsg: in.Reason,
 			ReqTime: now, JoinSource: JoinSourceInvitation, InviterUserID: inviter}
 		if err := tx.PutRequest(ctx, r); err != nil {
 			return storeErr(err, "put request")
 		}
+		reqs = append(reqs, r)
 	}
 	res.Requested = ids
-	return nil
+	return s.emit(ctx, tx, Actor{UserID: inviter}, EventRequestCreated, in.GroupID, ids, EventData{Requests: reqs, Reason: in.Reason})
 }
 
 // KickMembers removes members. The owner removes anyone but themself;
@@ -182,7 +187,11 @@ func (s *Service) QuitGroup(ctx context.Context, a Actor, groupID, userID string
 		if _, err := tx.DeleteMembers(ctx, groupID, []string{userID}); err != nil {
 			return storeErr(err, "delete member")
 		}
-		return s.logMembership(ctx, tx, groupID, OpDelete, []string{userID})
+		if err := s.logMembership(ctx, tx, groupID, OpDelete, []string{userID}); err != nil {
+			return err
+		}
+		g.MemberCount--
+		return s.emit(ctx, tx, a, EventMemberQuit, groupID, []string{userID}, EventData{Group: &g, UserIDs: []string{userID}})
 	})
 }
 
@@ -448,9 +457,14 @@ func (s *Service) setMember(ctx context.Context, tx Tx, a Actor, p MemberPatch) 
 		return storeErr(err, "update member")
 	}
 	if m.RoleLevel != old.RoleLevel {
-		return s.logRoleChange(ctx, tx, p.GroupID, []string{p.UserID})
+		err = s.logRoleChange(ctx, tx, p.GroupID, []string{p.UserID})
+	} else {
+		err = s.logMemberUpdate(ctx, tx, p.GroupID, []string{p.UserID})
 	}
-	return s.logMemberUpdate(ctx, tx, p.GroupID, []string{p.UserID})
+	if err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, a, EventMemberUpdated, p.GroupID, []string{p.UserID}, EventData{Members: []Member{m}, MemberPatch: &p})
 }
 
 func memberEditRule(a Actor, actorRole int, target Member, p MemberPatch) error {

@@ -48,7 +48,11 @@ func (s *Service) MuteGroup(ctx context.Context, a Actor, groupID string, spec M
 		if !spec.All && len(roles) == 0 {
 			g.MuteUntil = 0
 		}
-		return s.saveGroupData(ctx, tx, g)
+		if err := s.saveGroupData(ctx, tx, g); err != nil {
+			return err
+		}
+		g.DataSeq++ // as saved
+		return s.emit(ctx, tx, a, EventGroupMuted, groupID, nil, EventData{Group: &g})
 	})
 }
 
@@ -97,7 +101,10 @@ func (s *Service) MuteMembers(ctx context.Context, a Actor, groupID string, user
 			}
 			changed = append(changed, id)
 		}
-		return s.logMemberUpdate(ctx, tx, groupID, changed)
+		if err := s.logMemberUpdate(ctx, tx, groupID, changed); err != nil || len(changed) == 0 {
+			return err
+		}
+		return s.emit(ctx, tx, a, EventMembersMuted, groupID, changed, EventData{UserIDs: changed, MuteEndTime: until})
 	})
 	return failed, err
 }

@@ -51,7 +51,10 @@ func (s *Service) JoinGroup(ctx context.Context, a Actor, in JoinInput) (bool, e
 			joined = true
 			m := Member{GroupID: in.GroupID, UserID: in.UserID, RoleLevel: RoleMember, JoinTime: now,
 				JoinSource: in.JoinSource, InviterUserID: in.InviterUserID, OperatorUserID: a.UserID, Ex: in.Ex}
-			return s.addMembers(ctx, tx, g, []Member{m})
+			if err := s.addMembers(ctx, tx, g, []Member{m}); err != nil {
+				return err
+			}
+			return s.emitJoined(ctx, tx, a, g, []Member{m}, JoinKindApply, in.ReqMsg)
 		}
 		inviter := in.InviterUserID
 		if inviter == in.UserID {
@@ -59,7 +62,10 @@ func (s *Service) JoinGroup(ctx context.Context, a Actor, in JoinInput) (bool, e
 		}
 		r := GroupRequest{GroupID: in.GroupID, UserID: in.UserID, HandleResult: RequestPending, ReqMsg: in.ReqMsg,
 			ReqTime: now, JoinSource: in.JoinSource, InviterUserID: inviter, Ex: in.Ex}
-		return storeErr(tx.PutRequest(ctx, r), "put request")
+		if err := tx.PutRequest(ctx, r); err != nil {
+			return storeErr(err, "put request")
+		}
+		return s.emit(ctx, tx, a, EventRequestCreated, in.GroupID, []string{in.UserID}, EventData{Requests: []GroupRequest{r}})
 	})
 	return joined, err
 }
@@ -142,6 +148,9 @@ func (s *Service) HandleRequest(ctx context.Context, a Actor, groupID, userID, m
 		if err := tx.PutRequest(ctx, r); err != nil {
 			return storeErr(err, "update request")
 		}
+		if err := s.emit(ctx, tx, a, EventRequestHandled, groupID, []string{userID}, EventData{Requests: []GroupRequest{r}}); err != nil {
+			return err
+		}
 		if result == RequestRefused {
 			return nil
 		}
@@ -153,7 +162,10 @@ func (s *Service) HandleRequest(ctx context.Context, a Actor, groupID, userID, m
 		}
 		m := Member{GroupID: groupID, UserID: userID, RoleLevel: RoleMember, JoinTime: now, JoinSource: r.JoinSource,
 			InviterUserID: r.InviterUserID, OperatorUserID: a.UserID, Ex: r.Ex}
-		return s.addMembers(ctx, tx, g, []Member{m})
+		if err := s.addMembers(ctx, tx, g, []Member{m}); err != nil {
+			return err
+		}
+		return s.emitJoined(ctx, tx, a, g, []Member{m}, JoinKindApproved, r.ReqMsg)
 	})
 }
 

@@ -88,8 +88,13 @@ func (s *Service) Kick(ctx context.Context, a Actor, in KickInput) ([]ItemError,
 		if err := s.logMembership(ctx, tx, in.GroupID, OpDelete, gone); err != nil {
 			return err
 		}
+		kicked := g
+		kicked.MemberCount -= int64(len(gone))
+		if err := s.emit(ctx, tx, a, EventMembersKicked, in.GroupID, gone, EventData{Group: &kicked, UserIDs: gone, Reason: in.Reason}); err != nil {
+			return err
+		}
 		if ownerGoes {
-			return s.passOwnership(ctx, tx, g)
+			return s.passOwnership(ctx, tx, a, kicked)
 		}
 		return nil
 	})
@@ -142,7 +147,7 @@ func othersRemain(g Group, byID map[string]Member, ids []string) bool {
 
 // passOwnership makes the earliest remaining member of g the owner after the
 // owner was removed.
-func (s *Service) passOwnership(ctx context.Context, tx Tx, g Group) error {
+func (s *Service) passOwnership(ctx context.Context, tx Tx, a Actor, g Group) error {
 	next, err := tx.ListMembersAfter(ctx, g.GroupID, 0, 1)
 	if err != nil {
 		return storeErr(err, "read members")
@@ -158,8 +163,14 @@ func (s *Service) passOwnership(ctx context.Context, tx Tx, g Group) error {
 	if err := s.logRoleChange(ctx, tx, g.GroupID, []string{m.UserID}); err != nil {
 		return err
 	}
+	oldOwnerID := g.OwnerUserID
 	g.OwnerUserID = m.UserID
-	return s.saveGroupData(ctx, tx, g)
+	if err := s.saveGroupData(ctx, tx, g); err != nil {
+		return err
+	}
+	g.DataSeq++ // as saved
+	return s.emit(ctx, tx, a, EventOwnerTransferred, g.GroupID, []string{oldOwnerID, m.UserID},
+		EventData{Group: &g, Members: []Member{m}, OldOwner: oldOwnerID, NewOwner: m.UserID})
 }
 
 // SetMemberInfoPartial applies patches to members of one group in one

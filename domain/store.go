@@ -127,6 +127,11 @@ type Tx interface {
 	// CompactVersions removes entries of owner at or below version upTo and
 	// records upTo as the oldest version a client can resume from.
 	CompactVersions(ctx context.Context, owner VersionOwner, upTo int64) error
+
+	// AppendEvents adds events to the event log in this transaction. The
+	// store assigns each its ID and, per Partition, the next Seq (1, 2, 3,
+	// … in commit order); the caller's ID, Seq and TxID are ignored.
+	AppendEvents(ctx context.Context, events []Event) error
 }
 
 // MemberQuery selects members of one group.

@@ -68,7 +68,10 @@ func (s *Service) RegisterUsers(ctx context.Context, a Actor, users []User, part
 		if len(fresh) == 0 {
 			return nil
 		}
-		return storeErr(tx.InsertUsers(ctx, fresh), "register users")
+		if err := tx.InsertUsers(ctx, fresh); err != nil {
+			return storeErr(err, "register users")
+		}
+		return s.emitUsers(ctx, tx, a, EventUserRegistered, fresh, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -242,6 +245,9 @@ func (s *Service) UpdateUsers(ctx context.Context, a Actor, patches []UserPatch,
 				}
 				if err := tx.UpdateUser(ctx, u); err != nil {
 					return storeErr(err, "update user")
+				}
+				if err := s.emitUsers(ctx, tx, a, EventUserUpdated, []User{u}, map[string]*UserPatch{u.UserID: &p}); err != nil {
+					return err
 				}
 			}
 			return nil

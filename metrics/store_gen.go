@@ -299,3 +299,8 @@ func (t *tx) CompactVersions(ctx context.Context, owner domain.VersionOwner, upT
 	defer t.m.observeSince("tx.CompactVersions", time.Now(), &err)
 	return t.Tx.CompactVersions(ctx, owner, upTo)
 }
+
+func (t *tx) AppendEvents(ctx context.Context, events []domain.Event) (err error) {
+	defer t.m.observeSince("tx.AppendEvents", time.Now(), &err)
+	return t.Tx.AppendEvents(ctx, events)
+}

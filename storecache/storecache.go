@@ -428,3 +428,8 @@ func (x *cacheTx) DeleteAllMembers(ctx context.Context, groupID string) (int, er
 	}
 	return x.Tx.DeleteAllMembers(ctx, groupID)
 }
+
+// AppendEvents changes no cached read (the event log is never cached).
+func (x *cacheTx) AppendEvents(ctx context.Context, events []domain.Event) error {
+	return x.Tx.AppendEvents(ctx, events)
+}

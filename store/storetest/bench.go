@@ -21,6 +21,7 @@ func Bench(b *testing.B, open func(b *testing.B) domain.Store, settle func(b *te
 		settle = func(*testing.B, domain.Store) {}
 	}
 	b.Run("Write", func(b *testing.B) { benchWrite(b, open) })
+	b.Run("ServiceInvite", func(b *testing.B) { benchServiceInvite(b, open) })
 	b.Run("GetGroups", func(b *testing.B) {
 		s := open(b)
 		benchSeedGroups(b, s, 1000, "g")
@@ -227,4 +228,62 @@ func benchListMembers(b *testing.B, open func(b *testing.B) domain.Store, settle
 			return make([]domain.Member, limit), err
 		}},
 	})
+}
+
+// benchServiceInvite is a whole domain write, as a request makes it: one
+// InviteMembers of one user into one of 100 groups (lock, insert, member
+// count, version logs and, with events on, its event), with events off and
+// on: the difference is what the event log costs.
+func benchServiceInvite(b *testing.B, open func(b *testing.B) domain.Store) {
+	const users, groups = 10000, 100
+	for _, events := range []bool{false, true} {
+		for _, writers := range []int{1, 16} {
+			b.Run(fmt.Sprintf("events=%v/writers=%d", events, writers), func(b *testing.B) {
+				s := open(b)
+				ctx := context.Background()
+				svc := domain.NewService(s, domain.Options{NoEvents: !events})
+				admin := domain.Actor{UserID: "admin", Admin: true}
+				for i := 0; i < users; i += 1000 {
+					batch := make([]domain.User, 0, 1000)
+					for j := i; j < i+1000; j++ {
+						batch = append(batch, domain.User{UserID: fmt.Sprintf("u%d", j)})
+					}
+					if _, err := svc.RegisterUsers(ctx, admin, batch, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := svc.RegisterUsers(ctx, admin, []domain.User{{UserID: "owner"}}, false); err != nil {
+					b.Fatal(err)
+				}
+				for g := range groups {
+					if _, _, err := svc.CreateGroup(ctx, admin, domain.CreateGroupInput{OwnerUserID: "owner",
+						Group: domain.Group{GroupID: fmt.Sprintf("g%d", g), GroupType: domain.GroupTypeWorking}}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var next atomic.Int64
+				b.SetParallelism(max(1, writers/runtime.GOMAXPROCS(0)))
+				b.ResetTimer()
+				run := func() {
+					i := next.Add(1)
+					in := domain.InviteInput{GroupID: fmt.Sprintf("g%d", i%groups), UserIDs: []string{fmt.Sprintf("u%d", (i/groups)%users)}}
+					if _, err := svc.InviteMembers(ctx, admin, in); err != nil && !domain.IsKind(err, domain.KindAlreadyMember) {
+						b.Error(err)
+					}
+				}
+				if writers == 1 {
+					for b.Loop() {
+						run()
+					}
+				} else {
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							run()
+						}
+					})
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+			})
+		}
+	}
 }

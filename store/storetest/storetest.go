@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) domain.Store) {
 		{"Requests", requestTests},
 		{"Versions", versionTests},
 		{"Write", writeTests},
+		{"Events", eventTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
