@@ -41,13 +41,6 @@ const (
 	listCacheMaxPage    = 1_000 // larger pages take the SQL path
 )
 
-// VersionStateReader is an optional Store capability: an owner's
-// version-log state in one read. Without it the cache reads the state with
-// VersionLog.
-type VersionStateReader interface {
-	VersionState(ctx context.Context, owner VersionOwner) (VersionState, error)
-}
-
 type listCache struct {
 	max int
 
@@ -86,35 +79,8 @@ func newListCache(maxIDs int) *listCache {
 		building: map[VersionOwner]*listBuild{}}
 }
 
-// Unwrapper is a Store that decorates another (a cache, metrics): the
-// optional read capabilities (VersionStateReader, JoinedIDPager) are looked
-// for through it. They read the database directly, so a decorator loses
-// nothing by being bypassed for them.
-type Unwrapper interface {
-	Unwrap() Store
-}
-
-// storeAs finds capability T on s or on a store s decorates.
-func storeAs[T any](s Store) (T, bool) {
-	for {
-		if t, ok := s.(T); ok {
-			return t, true
-		}
-		u, ok := s.(Unwrapper)
-		if !ok {
-			var zero T
-			return zero, false
-		}
-		s = u.Unwrap()
-	}
-}
-
 func (s *Service) versionState(ctx context.Context, owner VersionOwner) (VersionState, error) {
-	if r, ok := storeAs[VersionStateReader](s.store); ok {
-		st, err := r.VersionState(ctx, owner)
-		return st, storeErr(err, "read version")
-	}
-	st, _, err := s.store.VersionLog(ctx, owner, 1<<62, 1)
+	st, err := s.store.VersionState(ctx, owner)
 	return st, storeErr(err, "read version")
 }
 
@@ -280,11 +246,4 @@ func (s *Service) joinedPageFromCache(ctx context.Context, userID string, p Page
 		return nil, 0, false, err
 	}
 	return pageOf(ids, p), int64(len(ids)), true, nil
-}
-
-// JoinedIDPager is an optional Store capability: one page of a user's
-// joined group IDs in join order, and their total, read from an index
-// alone. Without it JoinedGroups reads the page's memberships.
-type JoinedIDPager interface {
-	JoinedGroupIDPage(ctx context.Context, userID string, page Page) (groupIDs []string, total int64, err error)
 }

@@ -38,13 +38,6 @@ type MutePage struct {
 	Next   int64
 }
 
-// MutedMemberFinder is an optional Store capability: which of groupIDs have a
-// member whose mute ends after now. Without it MutedGroupsAfter scans the
-// members of each group in the window.
-type MutedMemberFinder interface {
-	GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error)
-}
-
 func checkLimit(limit int) error {
 	if limit <= 0 {
 		return Errorf(KindInvalid, "page size %d is not positive", limit)
@@ -185,38 +178,8 @@ func (s *Service) MutedGroupsAfter(ctx context.Context, a Actor, after int64, wi
 	return page, nil
 }
 
-// groupsWithMutedMembers asks the store when it can answer, and otherwise
-// scans each group's members until it finds one muted.
+// groupsWithMutedMembers asks the store which groups have a muted member.
 func (s *Service) groupsWithMutedMembers(ctx context.Context, ids []string, now int64) (map[string]bool, error) {
-	if f, ok := s.store.(MutedMemberFinder); ok {
-		m, err := f.GroupsWithMutedMembers(ctx, ids, now)
-		return m, storeErr(err, "find muted members")
-	}
-	const chunk = 1000
-	out := make(map[string]bool)
-	for _, id := range ids {
-		var after int64
-		for {
-			ms, err := s.store.ListMembersAfter(ctx, id, after, chunk)
-			if err != nil {
-				return nil, storeErr(err, "list members")
-			}
-			found := false
-			for _, m := range ms {
-				if m.MuteEnd(now) != 0 {
-					found = true
-					break
-				}
-			}
-			if found {
-				out[id] = true
-				break
-			}
-			if len(ms) < chunk {
-				break
-			}
-			after = ms[len(ms)-1].Seq
-		}
-	}
-	return out, nil
+	m, err := s.store.GroupsWithMutedMembers(ctx, ids, now)
+	return m, storeErr(err, "find muted members")
 }

@@ -185,51 +185,37 @@ func (m *Metrics) observeSince(method string, start time.Time, err *error) {
 }
 
 // InstrumentStore returns s with every call timed into
-// groupd_store_duration_seconds. Optional capabilities of s
-// (domain.MutedMemberFinder) are kept.
+// groupd_store_duration_seconds.
 func (m *Metrics) InstrumentStore(s domain.Store) domain.Store {
-	is := &store{Store: s, m: m}
-	if f, ok := s.(domain.MutedMemberFinder); ok {
-		return &finderStore{store: is, f: f}
-	}
-	return is
+	return &store{next: s, m: m}
 }
 
 // store is the instrumented domain.Store; its query methods are in
 // store_gen.go.
 type store struct {
-	domain.Store
-	m *Metrics
+	next domain.Store
+	m    *Metrics
 }
 
 func (s *store) Write(ctx context.Context, fn func(domain.Tx) error) (err error) {
 	defer s.m.observeSince("Write", time.Now(), &err)
-	return s.Store.Write(ctx, func(t domain.Tx) error { return fn(&tx{Tx: t, m: s.m}) })
+	return s.next.Write(ctx, func(t domain.Tx) error { return fn(&tx{next: t, m: s.m}) })
 }
 
 func (s *store) Ping(ctx context.Context) (err error) {
 	defer s.m.observeSince("Ping", time.Now(), &err)
-	return s.Store.Ping(ctx)
+	return s.next.Ping(ctx)
 }
+
+func (s *store) Close() error { return s.next.Close() }
 
 // tx is the instrumented domain.Tx.
 type tx struct {
-	domain.Tx
-	m *Metrics
-}
-
-type finderStore struct {
-	*store
-	f domain.MutedMemberFinder
-}
-
-func (s *finderStore) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (v map[string]bool, err error) {
-	defer s.m.observeSince("GroupsWithMutedMembers", time.Now(), &err)
-	return s.f.GroupsWithMutedMembers(ctx, groupIDs, now)
+	next domain.Tx
+	m    *Metrics
 }
 
 var (
-	_ domain.Store             = (*store)(nil)
-	_ domain.Tx                = (*tx)(nil)
-	_ domain.MutedMemberFinder = (*finderStore)(nil)
+	_ domain.Store = (*store)(nil)
+	_ domain.Tx    = (*tx)(nil)
 )

@@ -12,7 +12,6 @@ import (
 
 	"github.com/groupd/groupd/client"
 	"github.com/groupd/groupd/client/zim"
-	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/testserver"
 	"github.com/groupd/groupd/metrics"
 )
@@ -121,23 +120,5 @@ func TestCacheHook(t *testing.T) {
 	if value(t, text, `groupd_cache_requests_total{cache="groups",result="hit"}`) != 2 ||
 		value(t, text, `groupd_cache_requests_total{cache="groups",result="miss"}`) != 1 {
 		t.Fatal(grepLines(text, "cache"))
-	}
-}
-
-// finder is a store with the optional MutedMemberFinder capability.
-type finder struct{ domain.Store }
-
-func (finder) GroupsWithMutedMembers(context.Context, []string, int64) (map[string]bool, error) {
-	return nil, nil
-}
-
-func TestInstrumentStoreKeepsCapabilities(t *testing.T) {
-	m := metrics.New()
-	if _, ok := m.InstrumentStore(finder{}).(domain.MutedMemberFinder); !ok {
-		t.Fatal("MutedMemberFinder lost")
-	}
-	type plain struct{ domain.Store }
-	if _, ok := m.InstrumentStore(plain{}).(domain.MutedMemberFinder); ok {
-		t.Fatal("MutedMemberFinder made up")
 	}
 }

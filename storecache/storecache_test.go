@@ -442,16 +442,3 @@ func TestMemoryBound(t *testing.T) {
 		t.Fatalf("%d entries, %d tokens; bound 100", len(m.entries), len(m.tokens))
 	}
 }
-
-// The optional capabilities of the wrapped store stay visible.
-func TestKeepsOptionalCapabilities(t *testing.T) {
-	db := teststore.Open(t, teststore.SQLite)
-	_, want := db.(domain.VersionStateReader)
-	if _, got := New(db, NewMemory(0), Options{}).(domain.VersionStateReader); got != want {
-		t.Fatalf("VersionStateReader: wrapped %v, store %v", got, want)
-	}
-	_, want = db.(domain.MutedMemberFinder)
-	if _, got := New(db, NewMemory(0), Options{}).(domain.MutedMemberFinder); got != want {
-		t.Fatalf("MutedMemberFinder: wrapped %v, store %v", got, want)
-	}
-}

@@ -8,8 +8,6 @@ import (
 	"github.com/groupd/groupd/domain"
 )
 
-var _ domain.VersionStateReader = (*DB)(nil)
-
 // VersionState returns owner's version-log state in one point read (the
 // zero state when the owner never logged a change).
 func (r reader) VersionState(ctx context.Context, owner domain.VersionOwner) (st domain.VersionState, err error) {
@@ -23,8 +21,6 @@ func (r reader) VersionState(ctx context.Context, owner domain.VersionOwner) (st
 	}
 	return st, err
 }
-
-var _ domain.JoinedIDPager = (*DB)(nil)
 
 // JoinedGroupIDPage pages userID's joined group IDs in join order from the
 // covering index (user_id, seq, group_id), with the kept count as total.
@@ -81,4 +77,24 @@ func (r reader) membersWithCount(ctx context.Context, groupID string, limit, off
 		return nil, 0, false, err
 	}
 	return ms, total, len(ms) > 0, nil
+}
+
+// GroupsWithMutedMembers reports which of groupIDs have a member muted past
+// now, from the partial index of muted members (group_members_muted): a
+// short probe per group, however large the group.
+func (r reader) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (_ map[string]bool, err error) {
+	defer wrap(&err, "sqlite.GroupsWithMutedMembers(%d groups)", len(groupIDs))
+	out := make(map[string]bool)
+	if len(groupIDs) == 0 {
+		return out, nil
+	}
+	ids, err := queryAll(ctx, r.h, scanString, `SELECT DISTINCT group_id FROM group_members
+		WHERE group_id IN (SELECT value FROM json_each(?)) AND mute_end_time > ? AND mute_end_time > 0`, jsonList(groupIDs), now)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }

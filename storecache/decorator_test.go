@@ -1,0 +1,36 @@
+package storecache
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/declared"
+)
+
+// Every store and transaction method is either handled by the cache or
+// passes through on purpose: a method added to domain.Store or domain.Tx
+// fails this test until it is placed on one side or the other.
+func TestDecoratorDecidesEveryMethod(t *testing.T) {
+	const fresh = "reads the database, never staler than the cache"
+	declared.Cover(t, ".", "Store", reflect.TypeFor[domain.Store](), map[string]string{
+		"Close": "closes the store", "Ping": "pings the store",
+		"CountGroups": fresh, "CountJoined": fresh, "CountLiveGroups": fresh, "GetAttributes": fresh,
+		"GetMember": fresh, "GetMembers": fresh, "GetRequest": fresh, "GetUsers": fresh,
+		"GroupsWithMutedMembers": fresh, "JoinedGroupIDPage": fresh, "ListGroupsAfter": fresh, "ListJoined": fresh,
+		"ListJoinedAfter": fresh, "ListLiveGroupsAfter": fresh, "ListMembers": fresh, "ListMembersAfter": fresh,
+		"ListRequests": fresh, "ListUsers": fresh, "SearchGroups": fresh, "VersionLog": fresh, "VersionState": fresh,
+	})
+	const own = "a transaction's reads are its own, never cached"
+	const untouched = "changes nothing the cache holds"
+	declared.Cover(t, ".", "cacheTx", reflect.TypeFor[domain.Tx](), map[string]string{
+		"CountGroups": own, "CountJoined": own, "CountLiveGroups": own, "GetAttributes": own, "GetGroup": own,
+		"GetGroups": own, "GetMember": own, "GetMembers": own, "GetRequest": own, "GetUsers": own,
+		"GroupsWithMutedMembers": own, "JoinedGroupIDPage": own, "JoinedGroupIDs": own, "ListGroupsAfter": own,
+		"ListJoined": own, "ListJoinedAfter": own, "ListLiveGroupsAfter": own, "ListMembers": own,
+		"ListMembersAfter": own, "ListRequests": own, "ListUsers": own, "LockGroup": own, "MemberUserIDs": own,
+		"SearchGroups": own, "VersionLog": own, "VersionState": own,
+		"CompactVersions": untouched, "DeleteAttributes": untouched, "InsertUsers": untouched,
+		"LogVersion": untouched, "PutAttributes": untouched, "PutRequest": untouched, "UpdateUser": untouched,
+	})
+}
