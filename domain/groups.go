@@ -284,16 +284,10 @@ func (s *Service) JoinedGroups(ctx context.Context, a Actor, userID string, page
 	if err != nil {
 		return nil, 0, err
 	}
-	if pager, ok := storeAs[JoinedIDPager](s.store); ok && !cached {
-		if ids, total, err = pager.JoinedGroupIDPage(ctx, userID, page); err != nil {
+	if !cached {
+		if ids, total, err = s.store.JoinedGroupIDPage(ctx, userID, page); err != nil {
 			return nil, 0, storeErr(err, "list joined groups")
 		}
-	} else if !cached {
-		ms, n, err := s.store.ListJoined(ctx, userID, page)
-		if err != nil {
-			return nil, 0, storeErr(err, "list joined groups")
-		}
-		ids, total = groupIDsOf(ms), n
 	}
 	groups, err := s.groupsInOrder(ctx, s.store, ids)
 	return groups, total, err

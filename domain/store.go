@@ -63,6 +63,9 @@ type Reader interface {
 	ListJoined(ctx context.Context, userID string, page Page) (members []Member, total int64, err error)
 	// ListJoinedAfter returns up to limit memberships of userID with Seq > afterSeq, by Seq.
 	ListJoinedAfter(ctx context.Context, userID string, afterSeq int64, limit int) ([]Member, error)
+	// JoinedGroupIDPage pages userID's joined group IDs in join order, with
+	// their total, from an index (no per-request count of the user's rows).
+	JoinedGroupIDPage(ctx context.Context, userID string, page Page) (groupIDs []string, total int64, err error)
 	// CountJoined counts userID's memberships.
 	CountJoined(ctx context.Context, userID string) (int64, error)
 	// JoinedGroupIDs returns all group IDs userID is a member of, in join order.
@@ -76,6 +79,13 @@ type Reader interface {
 	// ListRequests pages group requests, newest first, matching q.
 	ListRequests(ctx context.Context, q RequestQuery) (reqs []GroupRequest, total int64, err error)
 
+	// GroupsWithMutedMembers reports which of groupIDs have a member whose
+	// mute ends after now (ms), from an index of muted members.
+	GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error)
+
+	// VersionState returns owner's version-log position in one point read
+	// (the zero state when the owner never logged a change).
+	VersionState(ctx context.Context, owner VersionOwner) (VersionState, error)
 	// VersionLog returns the log entries of owner with version > since,
 	// by version, plus the owner's current version state.
 	VersionLog(ctx context.Context, owner VersionOwner, since int64, limit int) (state VersionState, entries []VersionEntry, err error)

@@ -1,5 +1,6 @@
 // The instrumented store's methods, one per method of domain.Reader and
-// domain.Tx; the compiler checks that the types still implement them.
+// domain.Tx. The wrapped store is a named field, not embedded, so a method
+// added to the interfaces and not timed here fails to compile.
 
 package metrics
 
@@ -12,295 +13,325 @@ import (
 
 func (s *store) GetUsers(ctx context.Context, ids []string) (v0 []domain.User, err error) {
 	defer s.m.observeSince("GetUsers", time.Now(), &err)
-	return s.Store.GetUsers(ctx, ids)
+	return s.next.GetUsers(ctx, ids)
 }
 
 func (s *store) ListUsers(ctx context.Context, page domain.Page) (v0 []domain.User, v1 int64, err error) {
 	defer s.m.observeSince("ListUsers", time.Now(), &err)
-	return s.Store.ListUsers(ctx, page)
+	return s.next.ListUsers(ctx, page)
 }
 
 func (s *store) GetGroup(ctx context.Context, groupID string) (v0 domain.Group, err error) {
 	defer s.m.observeSince("GetGroup", time.Now(), &err)
-	return s.Store.GetGroup(ctx, groupID)
+	return s.next.GetGroup(ctx, groupID)
 }
 
 func (s *store) GetGroups(ctx context.Context, ids []string) (v0 []domain.Group, err error) {
 	defer s.m.observeSince("GetGroups", time.Now(), &err)
-	return s.Store.GetGroups(ctx, ids)
+	return s.next.GetGroups(ctx, ids)
 }
 
 func (s *store) ListGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
 	defer s.m.observeSince("ListGroupsAfter", time.Now(), &err)
-	return s.Store.ListGroupsAfter(ctx, afterSeq, limit)
+	return s.next.ListGroupsAfter(ctx, afterSeq, limit)
 }
 
 func (s *store) CountGroups(ctx context.Context) (v0 int64, err error) {
 	defer s.m.observeSince("CountGroups", time.Now(), &err)
-	return s.Store.CountGroups(ctx)
+	return s.next.CountGroups(ctx)
 }
 
 func (s *store) ListLiveGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
 	defer s.m.observeSince("ListLiveGroupsAfter", time.Now(), &err)
-	return s.Store.ListLiveGroupsAfter(ctx, afterSeq, limit)
+	return s.next.ListLiveGroupsAfter(ctx, afterSeq, limit)
 }
 
 func (s *store) CountLiveGroups(ctx context.Context) (v0 int64, err error) {
 	defer s.m.observeSince("CountLiveGroups", time.Now(), &err)
-	return s.Store.CountLiveGroups(ctx)
+	return s.next.CountLiveGroups(ctx)
 }
 
 func (s *store) SearchGroups(ctx context.Context, q domain.GroupSearch) (v0 []domain.Group, v1 int64, err error) {
 	defer s.m.observeSince("SearchGroups", time.Now(), &err)
-	return s.Store.SearchGroups(ctx, q)
+	return s.next.SearchGroups(ctx, q)
 }
 
 func (s *store) GetMember(ctx context.Context, groupID, userID string) (v0 domain.Member, err error) {
 	defer s.m.observeSince("GetMember", time.Now(), &err)
-	return s.Store.GetMember(ctx, groupID, userID)
+	return s.next.GetMember(ctx, groupID, userID)
 }
 
 func (s *store) GetMembers(ctx context.Context, groupID string, userIDs []string) (v0 []domain.Member, err error) {
 	defer s.m.observeSince("GetMembers", time.Now(), &err)
-	return s.Store.GetMembers(ctx, groupID, userIDs)
+	return s.next.GetMembers(ctx, groupID, userIDs)
 }
 
 func (s *store) ListMembers(ctx context.Context, q domain.MemberQuery) (v0 []domain.Member, v1 int64, err error) {
 	defer s.m.observeSince("ListMembers", time.Now(), &err)
-	return s.Store.ListMembers(ctx, q)
+	return s.next.ListMembers(ctx, q)
 }
 
 func (s *store) ListMembersAfter(ctx context.Context, groupID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
 	defer s.m.observeSince("ListMembersAfter", time.Now(), &err)
-	return s.Store.ListMembersAfter(ctx, groupID, afterSeq, limit)
+	return s.next.ListMembersAfter(ctx, groupID, afterSeq, limit)
 }
 
 func (s *store) MemberUserIDs(ctx context.Context, groupID string) (v0 []string, err error) {
 	defer s.m.observeSince("MemberUserIDs", time.Now(), &err)
-	return s.Store.MemberUserIDs(ctx, groupID)
+	return s.next.MemberUserIDs(ctx, groupID)
 }
 
 func (s *store) ListJoined(ctx context.Context, userID string, page domain.Page) (v0 []domain.Member, v1 int64, err error) {
 	defer s.m.observeSince("ListJoined", time.Now(), &err)
-	return s.Store.ListJoined(ctx, userID, page)
+	return s.next.ListJoined(ctx, userID, page)
 }
 
 func (s *store) ListJoinedAfter(ctx context.Context, userID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
 	defer s.m.observeSince("ListJoinedAfter", time.Now(), &err)
-	return s.Store.ListJoinedAfter(ctx, userID, afterSeq, limit)
+	return s.next.ListJoinedAfter(ctx, userID, afterSeq, limit)
 }
 
 func (s *store) CountJoined(ctx context.Context, userID string) (v0 int64, err error) {
 	defer s.m.observeSince("CountJoined", time.Now(), &err)
-	return s.Store.CountJoined(ctx, userID)
+	return s.next.CountJoined(ctx, userID)
 }
 
 func (s *store) JoinedGroupIDs(ctx context.Context, userID string) (v0 []string, err error) {
 	defer s.m.observeSince("JoinedGroupIDs", time.Now(), &err)
-	return s.Store.JoinedGroupIDs(ctx, userID)
+	return s.next.JoinedGroupIDs(ctx, userID)
 }
 
 func (s *store) GetAttributes(ctx context.Context, groupID string) (v0 []domain.Attribute, err error) {
 	defer s.m.observeSince("GetAttributes", time.Now(), &err)
-	return s.Store.GetAttributes(ctx, groupID)
+	return s.next.GetAttributes(ctx, groupID)
 }
 
 func (s *store) GetRequest(ctx context.Context, groupID, userID string) (v0 domain.GroupRequest, err error) {
 	defer s.m.observeSince("GetRequest", time.Now(), &err)
-	return s.Store.GetRequest(ctx, groupID, userID)
+	return s.next.GetRequest(ctx, groupID, userID)
 }
 
 func (s *store) ListRequests(ctx context.Context, q domain.RequestQuery) (v0 []domain.GroupRequest, v1 int64, err error) {
 	defer s.m.observeSince("ListRequests", time.Now(), &err)
-	return s.Store.ListRequests(ctx, q)
+	return s.next.ListRequests(ctx, q)
 }
 
 func (s *store) VersionLog(ctx context.Context, owner domain.VersionOwner, since int64, limit int) (v0 domain.VersionState, v1 []domain.VersionEntry, err error) {
 	defer s.m.observeSince("VersionLog", time.Now(), &err)
-	return s.Store.VersionLog(ctx, owner, since, limit)
+	return s.next.VersionLog(ctx, owner, since, limit)
 }
 
 func (t *tx) GetUsers(ctx context.Context, ids []string) (v0 []domain.User, err error) {
 	defer t.m.observeSince("tx.GetUsers", time.Now(), &err)
-	return t.Tx.GetUsers(ctx, ids)
+	return t.next.GetUsers(ctx, ids)
 }
 
 func (t *tx) ListUsers(ctx context.Context, page domain.Page) (v0 []domain.User, v1 int64, err error) {
 	defer t.m.observeSince("tx.ListUsers", time.Now(), &err)
-	return t.Tx.ListUsers(ctx, page)
+	return t.next.ListUsers(ctx, page)
 }
 
 func (t *tx) GetGroup(ctx context.Context, groupID string) (v0 domain.Group, err error) {
 	defer t.m.observeSince("tx.GetGroup", time.Now(), &err)
-	return t.Tx.GetGroup(ctx, groupID)
+	return t.next.GetGroup(ctx, groupID)
 }
 
 func (t *tx) GetGroups(ctx context.Context, ids []string) (v0 []domain.Group, err error) {
 	defer t.m.observeSince("tx.GetGroups", time.Now(), &err)
-	return t.Tx.GetGroups(ctx, ids)
+	return t.next.GetGroups(ctx, ids)
 }
 
 func (t *tx) ListGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
 	defer t.m.observeSince("tx.ListGroupsAfter", time.Now(), &err)
-	return t.Tx.ListGroupsAfter(ctx, afterSeq, limit)
+	return t.next.ListGroupsAfter(ctx, afterSeq, limit)
 }
 
 func (t *tx) CountGroups(ctx context.Context) (v0 int64, err error) {
 	defer t.m.observeSince("tx.CountGroups", time.Now(), &err)
-	return t.Tx.CountGroups(ctx)
+	return t.next.CountGroups(ctx)
 }
 
 func (t *tx) ListLiveGroupsAfter(ctx context.Context, afterSeq int64, limit int) (v0 []domain.Group, err error) {
 	defer t.m.observeSince("tx.ListLiveGroupsAfter", time.Now(), &err)
-	return t.Tx.ListLiveGroupsAfter(ctx, afterSeq, limit)
+	return t.next.ListLiveGroupsAfter(ctx, afterSeq, limit)
 }
 
 func (t *tx) CountLiveGroups(ctx context.Context) (v0 int64, err error) {
 	defer t.m.observeSince("tx.CountLiveGroups", time.Now(), &err)
-	return t.Tx.CountLiveGroups(ctx)
+	return t.next.CountLiveGroups(ctx)
 }
 
 func (t *tx) SearchGroups(ctx context.Context, q domain.GroupSearch) (v0 []domain.Group, v1 int64, err error) {
 	defer t.m.observeSince("tx.SearchGroups", time.Now(), &err)
-	return t.Tx.SearchGroups(ctx, q)
+	return t.next.SearchGroups(ctx, q)
 }
 
 func (t *tx) GetMember(ctx context.Context, groupID, userID string) (v0 domain.Member, err error) {
 	defer t.m.observeSince("tx.GetMember", time.Now(), &err)
-	return t.Tx.GetMember(ctx, groupID, userID)
+	return t.next.GetMember(ctx, groupID, userID)
 }
 
 func (t *tx) GetMembers(ctx context.Context, groupID string, userIDs []string) (v0 []domain.Member, err error) {
 	defer t.m.observeSince("tx.GetMembers", time.Now(), &err)
-	return t.Tx.GetMembers(ctx, groupID, userIDs)
+	return t.next.GetMembers(ctx, groupID, userIDs)
 }
 
 func (t *tx) ListMembers(ctx context.Context, q domain.MemberQuery) (v0 []domain.Member, v1 int64, err error) {
 	defer t.m.observeSince("tx.ListMembers", time.Now(), &err)
-	return t.Tx.ListMembers(ctx, q)
+	return t.next.ListMembers(ctx, q)
 }
 
 func (t *tx) ListMembersAfter(ctx context.Context, groupID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
 	defer t.m.observeSince("tx.ListMembersAfter", time.Now(), &err)
-	return t.Tx.ListMembersAfter(ctx, groupID, afterSeq, limit)
+	return t.next.ListMembersAfter(ctx, groupID, afterSeq, limit)
 }
 
 func (t *tx) MemberUserIDs(ctx context.Context, groupID string) (v0 []string, err error) {
 	defer t.m.observeSince("tx.MemberUserIDs", time.Now(), &err)
-	return t.Tx.MemberUserIDs(ctx, groupID)
+	return t.next.MemberUserIDs(ctx, groupID)
 }
 
 func (t *tx) ListJoined(ctx context.Context, userID string, page domain.Page) (v0 []domain.Member, v1 int64, err error) {
 	defer t.m.observeSince("tx.ListJoined", time.Now(), &err)
-	return t.Tx.ListJoined(ctx, userID, page)
+	return t.next.ListJoined(ctx, userID, page)
 }
 
 func (t *tx) ListJoinedAfter(ctx context.Context, userID string, afterSeq int64, limit int) (v0 []domain.Member, err error) {
 	defer t.m.observeSince("tx.ListJoinedAfter", time.Now(), &err)
-	return t.Tx.ListJoinedAfter(ctx, userID, afterSeq, limit)
+	return t.next.ListJoinedAfter(ctx, userID, afterSeq, limit)
 }
 
 func (t *tx) CountJoined(ctx context.Context, userID string) (v0 int64, err error) {
 	defer t.m.observeSince("tx.CountJoined", time.Now(), &err)
-	return t.Tx.CountJoined(ctx, userID)
+	return t.next.CountJoined(ctx, userID)
 }
 
 func (t *tx) JoinedGroupIDs(ctx context.Context, userID string) (v0 []string, err error) {
 	defer t.m.observeSince("tx.JoinedGroupIDs", time.Now(), &err)
-	return t.Tx.JoinedGroupIDs(ctx, userID)
+	return t.next.JoinedGroupIDs(ctx, userID)
 }
 
 func (t *tx) GetAttributes(ctx context.Context, groupID string) (v0 []domain.Attribute, err error) {
 	defer t.m.observeSince("tx.GetAttributes", time.Now(), &err)
-	return t.Tx.GetAttributes(ctx, groupID)
+	return t.next.GetAttributes(ctx, groupID)
 }
 
 func (t *tx) GetRequest(ctx context.Context, groupID, userID string) (v0 domain.GroupRequest, err error) {
 	defer t.m.observeSince("tx.GetRequest", time.Now(), &err)
-	return t.Tx.GetRequest(ctx, groupID, userID)
+	return t.next.GetRequest(ctx, groupID, userID)
 }
 
 func (t *tx) ListRequests(ctx context.Context, q domain.RequestQuery) (v0 []domain.GroupRequest, v1 int64, err error) {
 	defer t.m.observeSince("tx.ListRequests", time.Now(), &err)
-	return t.Tx.ListRequests(ctx, q)
+	return t.next.ListRequests(ctx, q)
 }
 
 func (t *tx) VersionLog(ctx context.Context, owner domain.VersionOwner, since int64, limit int) (v0 domain.VersionState, v1 []domain.VersionEntry, err error) {
 	defer t.m.observeSince("tx.VersionLog", time.Now(), &err)
-	return t.Tx.VersionLog(ctx, owner, since, limit)
+	return t.next.VersionLog(ctx, owner, since, limit)
 }
 
 func (t *tx) LockGroup(ctx context.Context, groupID string) (v0 domain.Group, err error) {
 	defer t.m.observeSince("tx.LockGroup", time.Now(), &err)
-	return t.Tx.LockGroup(ctx, groupID)
+	return t.next.LockGroup(ctx, groupID)
 }
 
 func (t *tx) InsertUsers(ctx context.Context, users []domain.User) (err error) {
 	defer t.m.observeSince("tx.InsertUsers", time.Now(), &err)
-	return t.Tx.InsertUsers(ctx, users)
+	return t.next.InsertUsers(ctx, users)
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u domain.User) (err error) {
 	defer t.m.observeSince("tx.UpdateUser", time.Now(), &err)
-	return t.Tx.UpdateUser(ctx, u)
+	return t.next.UpdateUser(ctx, u)
 }
 
 func (t *tx) InsertGroup(ctx context.Context, g domain.Group) (err error) {
 	defer t.m.observeSince("tx.InsertGroup", time.Now(), &err)
-	return t.Tx.InsertGroup(ctx, g)
+	return t.next.InsertGroup(ctx, g)
 }
 
 func (t *tx) UpdateGroup(ctx context.Context, g domain.Group) (err error) {
 	defer t.m.observeSince("tx.UpdateGroup", time.Now(), &err)
-	return t.Tx.UpdateGroup(ctx, g)
+	return t.next.UpdateGroup(ctx, g)
 }
 
 func (t *tx) InsertMembers(ctx context.Context, members []domain.Member) (err error) {
 	defer t.m.observeSince("tx.InsertMembers", time.Now(), &err)
-	return t.Tx.InsertMembers(ctx, members)
+	return t.next.InsertMembers(ctx, members)
 }
 
 func (t *tx) DeleteMembers(ctx context.Context, groupID string, userIDs []string) (v0 int, err error) {
 	defer t.m.observeSince("tx.DeleteMembers", time.Now(), &err)
-	return t.Tx.DeleteMembers(ctx, groupID, userIDs)
+	return t.next.DeleteMembers(ctx, groupID, userIDs)
 }
 
 func (t *tx) DeleteAllMembers(ctx context.Context, groupID string) (v0 int, err error) {
 	defer t.m.observeSince("tx.DeleteAllMembers", time.Now(), &err)
-	return t.Tx.DeleteAllMembers(ctx, groupID)
+	return t.next.DeleteAllMembers(ctx, groupID)
 }
 
 func (t *tx) UpdateMember(ctx context.Context, m domain.Member) (err error) {
 	defer t.m.observeSince("tx.UpdateMember", time.Now(), &err)
-	return t.Tx.UpdateMember(ctx, m)
+	return t.next.UpdateMember(ctx, m)
 }
 
 func (t *tx) PutAttributes(ctx context.Context, groupID string, attrs []domain.Attribute) (err error) {
 	defer t.m.observeSince("tx.PutAttributes", time.Now(), &err)
-	return t.Tx.PutAttributes(ctx, groupID, attrs)
+	return t.next.PutAttributes(ctx, groupID, attrs)
 }
 
 func (t *tx) DeleteAttributes(ctx context.Context, groupID string, keys []string) (err error) {
 	defer t.m.observeSince("tx.DeleteAttributes", time.Now(), &err)
-	return t.Tx.DeleteAttributes(ctx, groupID, keys)
+	return t.next.DeleteAttributes(ctx, groupID, keys)
 }
 
 func (t *tx) PutRequest(ctx context.Context, r domain.GroupRequest) (err error) {
 	defer t.m.observeSince("tx.PutRequest", time.Now(), &err)
-	return t.Tx.PutRequest(ctx, r)
+	return t.next.PutRequest(ctx, r)
 }
 
 func (t *tx) LogVersion(ctx context.Context, owner domain.VersionOwner, op int, elementIDs []string) (v0 int64, err error) {
 	defer t.m.observeSince("tx.LogVersion", time.Now(), &err)
-	return t.Tx.LogVersion(ctx, owner, op, elementIDs)
+	return t.next.LogVersion(ctx, owner, op, elementIDs)
 }
 
 func (t *tx) CompactVersions(ctx context.Context, owner domain.VersionOwner, upTo int64) (err error) {
 	defer t.m.observeSince("tx.CompactVersions", time.Now(), &err)
-	return t.Tx.CompactVersions(ctx, owner, upTo)
+	return t.next.CompactVersions(ctx, owner, upTo)
 }
 
 func (t *tx) AppendEvents(ctx context.Context, events []domain.Event) (err error) {
 	defer t.m.observeSince("tx.AppendEvents", time.Now(), &err)
-	return t.Tx.AppendEvents(ctx, events)
+	return t.next.AppendEvents(ctx, events)
+}
+
+func (s *store) JoinedGroupIDPage(ctx context.Context, userID string, page domain.Page) (v0 []string, v1 int64, err error) {
+	defer s.m.observeSince("JoinedGroupIDPage", time.Now(), &err)
+	return s.next.JoinedGroupIDPage(ctx, userID, page)
+}
+
+func (s *store) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (v0 map[string]bool, err error) {
+	defer s.m.observeSince("GroupsWithMutedMembers", time.Now(), &err)
+	return s.next.GroupsWithMutedMembers(ctx, groupIDs, now)
+}
+
+func (s *store) VersionState(ctx context.Context, owner domain.VersionOwner) (v0 domain.VersionState, err error) {
+	defer s.m.observeSince("VersionState", time.Now(), &err)
+	return s.next.VersionState(ctx, owner)
+}
+
+func (t *tx) JoinedGroupIDPage(ctx context.Context, userID string, page domain.Page) (v0 []string, v1 int64, err error) {
+	defer t.m.observeSince("tx.JoinedGroupIDPage", time.Now(), &err)
+	return t.next.JoinedGroupIDPage(ctx, userID, page)
+}
+
+func (t *tx) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (v0 map[string]bool, err error) {
+	defer t.m.observeSince("tx.GroupsWithMutedMembers", time.Now(), &err)
+	return t.next.GroupsWithMutedMembers(ctx, groupIDs, now)
+}
+
+func (t *tx) VersionState(ctx context.Context, owner domain.VersionOwner) (v0 domain.VersionState, err error) {
+	defer t.m.observeSince("tx.VersionState", time.Now(), &err)
+	return t.next.VersionState(ctx, owner)
 }

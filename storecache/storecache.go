@@ -104,9 +104,7 @@ type Store struct {
 	log *slog.Logger
 }
 
-// New wraps s with a cache on b. The result also implements the optional
-// store capabilities s implements (domain.MutedMemberFinder,
-// domain.VersionStateReader), passed through uncached.
+// New wraps s with a cache on b.
 func New(s domain.Store, b Backend, opts Options) domain.Store {
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
@@ -117,50 +115,7 @@ func New(s domain.Store, b Backend, opts Options) domain.Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger}
-	f, isF := s.(domain.MutedMemberFinder)
-	v, isV := s.(domain.VersionStateReader)
-	switch {
-	case isF && isV:
-		return finderVersionStore{c, f, v}
-	case isF:
-		return finderStore{c, f}
-	case isV:
-		return versionStore{c, v}
-	}
-	return c
-}
-
-type finderStore struct {
-	*Store
-	f domain.MutedMemberFinder
-}
-
-func (s finderStore) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error) {
-	return s.f.GroupsWithMutedMembers(ctx, groupIDs, now)
-}
-
-type versionStore struct {
-	*Store
-	v domain.VersionStateReader
-}
-
-func (s versionStore) VersionState(ctx context.Context, owner domain.VersionOwner) (domain.VersionState, error) {
-	return s.v.VersionState(ctx, owner)
-}
-
-type finderVersionStore struct {
-	*Store
-	f domain.MutedMemberFinder
-	v domain.VersionStateReader
-}
-
-func (s finderVersionStore) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error) {
-	return s.f.GroupsWithMutedMembers(ctx, groupIDs, now)
-}
-
-func (s finderVersionStore) VersionState(ctx context.Context, owner domain.VersionOwner) (domain.VersionState, error) {
-	return s.v.VersionState(ctx, owner)
+	return &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger}
 }
 
 // Keys. Generations: "G:g:<group>", "G:u:<user>". Entries: "g:<group>"

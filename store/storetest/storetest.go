@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) domain.Store) {
 		{"Requests", requestTests},
 		{"Versions", versionTests},
 		{"Write", writeTests},
+		{"Reads", readTests},
 		{"Events", eventTests},
 	}
 	for _, g := range groups {
