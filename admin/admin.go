@@ -1,7 +1,9 @@
-// Package admin is groupd's admin page, served at /admin/: plain HTML and
-// JavaScript embedded in the binary. The page logs in with the admin secret
-// (through /auth/get_admin_token) and then calls the OpenIM API itself with
-// the admin token; it needs no API of its own.
+// Package admin is groupd's admin console, served at /admin/: plain HTML,
+// CSS and JavaScript embedded in the binary. The page logs in with the admin
+// secret (through /auth/get_admin_token) and then finds, shows and acts
+// through the OpenIM API itself with the admin token, as any client does.
+// Its dashboard reads GET /metrics/history (package metrics); it needs no
+// API of its own.
 package admin
 
 import (
