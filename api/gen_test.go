@@ -114,10 +114,14 @@ the same groups:
   Signature = md5(AppId + SignatureNonce + ServerSecret + Timestamp).
   GET Actions carry their parameters in the query (arrays as Name[]=a&Name[]=b),
   POST Actions a JSON body. Every answer is HTTP 200 with {Code, Message,
-  RequestId, ...}; Code 0 is success. The paths "/?Action=X" name one Action
-  each; the request goes to "/" with Action=X in the query.`
+  RequestId, ...}; Code 0 is success. OpenAPI paths cannot hold a query,
+  so each Action is described under the path "/#Action=X" (the convention
+  of action-style APIs): the request goes to "/" with Action=X in the query,
+  as its Action parameter says; the fragment never reaches the server.
 
-// generate builds the spec; ex holds the examples by path ("/?Action=X"
+A reference page of this document is served at /openapi.html.`
+
+// generate builds the spec; ex holds the examples by path ("/#Action=X"
 // for ZIM).
 func generate(ex map[string]examples) obj {
 	oim := &schemas{defs: obj{}}
@@ -153,20 +157,23 @@ func generate(ex map[string]examples) obj {
 			answer["example"] = e.Response
 		}
 		op["responses"] = obj{"200": obj{"description": "The answer; errCode tells success from failure.",
-			"content": obj{"application/json": answer}}}
+			"content": obj{"application/json": answer}},
+			"429": obj{"$ref": "#/components/responses/RateLimited"},
+			"431": obj{"$ref": "#/components/responses/HeadersTooLarge"},
+			"503": obj{"$ref": "#/components/responses/Busy"}}
 		paths[ep.Path] = obj{"post": op}
 	}
 	for _, a := range zim.Actions() {
-		key := "/?Action=" + a.Name
+		key := "/#Action=" + a.Name
 		params := []any{
 			obj{"name": "Action", "in": "query", "required": true, "schema": obj{"type": "string", "enum": []string{a.Name}}},
 			obj{"$ref": "#/components/parameters/AppId"},
 			obj{"$ref": "#/components/parameters/SignatureNonce"},
 			obj{"$ref": "#/components/parameters/Timestamp"},
 			obj{"$ref": "#/components/parameters/SignatureVersion"},
-			obj{"$ref": "#/components/parameters/Signature"},
 		}
-		op := obj{"operationId": "zim." + a.Name, "summary": a.Summary, "tags": []string{"zim"}}
+		op := obj{"operationId": "zim." + a.Name, "summary": a.Summary, "tags": []string{"zim"},
+			"security": []any{obj{"zimSignature": []string{}}}}
 		e, hasEx := ex[key]
 		if a.Method == "GET" {
 			for i := range a.Request.NumField() {
@@ -196,9 +203,15 @@ func generate(ex map[string]examples) obj {
 			answer["example"] = e.Response
 		}
 		op["responses"] = obj{"200": obj{"description": "The answer; Code tells success from failure.",
-			"content": obj{"application/json": answer}}}
+			"content": obj{"application/json": answer}},
+			"431": obj{"$ref": "#/components/responses/HeadersTooLarge"},
+			"503": obj{"$ref": "#/components/responses/ZimBusy"}}
 		paths[key] = obj{strings.ToLower(a.Method): op}
 	}
+	oim.defs["ErrorEnvelope"] = obj{"type": "object", "required": []string{"errCode", "errMsg", "errDlt"}, "properties": obj{
+		"errCode": obj{"type": "integer", "format": "int32"}, "errMsg": obj{"type": "string"}, "errDlt": obj{"type": "string"}}}
+	oim.defs["ZimBusyAnswer"] = obj{"type": "object", "required": []string{"Code", "Message", "RequestId"}, "properties": obj{
+		"Code": obj{"type": "integer", "format": "int32"}, "Message": obj{"type": "string"}, "RequestId": obj{"type": "string"}}}
 	str := func(desc string) obj {
 		return obj{"in": "query", "required": true, "schema": obj{"type": "string"}, "description": desc}
 	}
@@ -209,12 +222,9 @@ func generate(ex map[string]examples) obj {
 	ts := str("Unix seconds, within 10 minutes of the server's clock")
 	ts["name"] = "Timestamp"
 	ver := obj{"name": "SignatureVersion", "in": "query", "required": true, "schema": obj{"type": "string", "enum": []string{"2.0"}}}
-	sig := str("md5(AppId + SignatureNonce + ServerSecret + Timestamp), lowercase hex")
-	sig["name"] = "Signature"
 	return obj{
 		"openapi": "3.1.0",
-		"info": obj{"title": "groupd", "version": "1", "description": description,
-			"license": obj{"name": "see the repository"}},
+		"info": obj{"title": "groupd", "version": "1", "description": description},
 		"servers": []any{obj{"url": "http://localhost:10002"}},
 		"tags": []any{
 			obj{"name": "openim auth", "description": "OpenIM dialect: tokens"},
@@ -228,11 +238,29 @@ func generate(ex map[string]examples) obj {
 			"securitySchemes": obj{
 				"token": obj{"type": "apiKey", "in": "header", "name": "token",
 					"description": "an OpenIM token from /auth/get_admin_token or /auth/get_user_token"},
+				"zimSignature": obj{"type": "apiKey", "in": "query", "name": "Signature",
+					"description": "md5(AppId + SignatureNonce + ServerSecret + Timestamp), lowercase hex; with the query parameters AppId, SignatureNonce, Timestamp and SignatureVersion=2.0 it signs the request"},
+			},
+			"responses": obj{
+				"RateLimited": obj{"description": "Over --openim-user-qps: errCode 500, errDlt \"rate limited: …\"; Retry-After: 1.",
+					"headers": obj{"Retry-After": obj{"$ref": "#/components/headers/RetryAfter"}},
+					"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/ErrorEnvelope"}}}},
+				"Busy": obj{"description": "Over --max-inflight: errCode 500, errDlt \"server busy: …\"; Retry-After: 1.",
+					"headers": obj{"Retry-After": obj{"$ref": "#/components/headers/RetryAfter"}},
+					"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/ErrorEnvelope"}}}},
+				"ZimBusy": obj{"description": "Over --max-inflight: Code 7, service request overload; Retry-After: 1.",
+					"headers": obj{"Retry-After": obj{"$ref": "#/components/headers/RetryAfter"}},
+					"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/ZimBusyAnswer"}}}},
+				"HeadersTooLarge": obj{"description": "Request headers over 64 KiB, refused by the HTTP server before any dialect.",
+					"content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}},
+			},
+			"headers": obj{
+				"RetryAfter": obj{"description": "seconds to wait before trying again", "schema": obj{"type": "integer"}},
 			},
 			"parameters": obj{
 				"operationID": obj{"name": "operationID", "in": "header", "required": true, "schema": obj{"type": "string"},
 					"description": "any string identifying the call; the server logs it"},
-				"AppId": appID, "SignatureNonce": nonce, "Timestamp": ts, "SignatureVersion": ver, "Signature": sig,
+				"AppId": appID, "SignatureNonce": nonce, "Timestamp": ts, "SignatureVersion": ver,
 			},
 		},
 	}

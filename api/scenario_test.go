@@ -15,7 +15,7 @@ import (
 
 // step is one call of the scenario that exercises every route.
 type step struct {
-	key string // OpenIM path or "/?Action=X"
+	key string // OpenIM path or "/#Action=X"
 	req any    // OpenIM and ZIM POST: the body; ZIM GET: the query struct
 }
 
@@ -25,7 +25,7 @@ func ptr[T any](v T) *T { return &v }
 // in which each succeeds on a fresh server.
 func scenario() []step {
 	page := client.Pagination{PageNumber: 1, ShowNumber: 20}
-	a := func(name string, req any) step { return step{"/?Action=" + name, req} }
+	a := func(name string, req any) step { return step{"/#Action=" + name, req} }
 	return []step{
 		{"/auth/get_admin_token", client.GetAdminTokenReq{Secret: testserver.Secret, UserID: "imAdmin"}},
 		{"/user/user_register", client.UserRegisterReq{Users: []client.NewUser{
@@ -73,6 +73,8 @@ func scenario() []step {
 		{"/group/dismiss_group", client.DismissReq{GroupID: "2559217223", DeleteMember: false}},
 
 		a("UserRegister", zim.UserRegisterReq{UserInfo: []zim.RegisterUser{{UserID: "alice", UserName: "Alice"}, {UserID: "bob", UserName: "Bob"}, {UserID: "carol", UserName: "Carol"}}}),
+		a("ModifyUserInfo", zim.ModifyUserInfoReq{UserInfo: []zim.ModifyUser{{UserID: "carol", UserName: ptr("Caroline"), Extra: ptr(`{"team":"go"}`)}}}),
+		a("QueryUserInfos", zim.QueryUserInfosReq{UserIDs: []string{"alice", "carol"}}),
 		a("CreateGroup", zim.CreateGroupReq{GroupID: "team", GroupName: "Team", GroupOwner: "alice", UserID: []string{"bob"},
 			Attributes: []zim.Attribute{{Key: "topic", Value: "go"}}}),
 		a("InviteUsersIntoGroup", zim.InviteUsersIntoGroupReq{FromUserID: "alice", GroupID: "team", UserIDs: []string{"carol"}}),
@@ -154,7 +156,7 @@ func runScenario(t *testing.T) []call {
 }
 
 func cutAction(key string) (string, bool) {
-	const p = "/?Action="
+	const p = "/#Action="
 	if len(key) > len(p) && key[:len(p)] == p {
 		return key[len(p):], true
 	}

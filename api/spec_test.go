@@ -164,7 +164,7 @@ func TestSpecRoutesAreServed(t *testing.T) {
 		served[r.Path] = http.MethodPost
 	}
 	for _, a := range zim.Actions() {
-		served["/?Action="+a.Name] = a.Method
+		served["/#Action="+a.Name] = a.Method
 	}
 	for key, m := range served {
 		if got, ok := inSpec[key]; !ok {
@@ -240,7 +240,7 @@ func TestExamplesDecode(t *testing.T) {
 		}
 	}
 	for _, a := range zimclient.Actions() {
-		key := "/?Action=" + a.Name
+		key := "/#Action=" + a.Name
 		op := paths[key].(map[string]any)[strings.ToLower(a.Method)].(map[string]any)
 		resp := jsonExample(t, dig(op, "responses", "200", "content", "application/json", "example"))
 		if resp == nil {
