@@ -224,7 +224,7 @@ func generate(ex map[string]examples) obj {
 	ver := obj{"name": "SignatureVersion", "in": "query", "required": true, "schema": obj{"type": "string", "enum": []string{"2.0"}}}
 	return obj{
 		"openapi": "3.1.0",
-		"info": obj{"title": "groupd", "version": "1", "description": description},
+		"info":    obj{"title": "groupd", "version": "1", "description": description},
 		"servers": []any{obj{"url": "http://localhost:10002"}},
 		"tags": []any{
 			obj{"name": "openim auth", "description": "OpenIM dialect: tokens"},
