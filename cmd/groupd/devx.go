@@ -88,6 +88,7 @@ func stdout(stderr io.Writer) io.Writer {
 // admin page.
 func (m *Main) mountDevX(mux *http.ServeMux) {
 	mux.Handle("GET /openapi.json", api.Handler())
+	mux.Handle("GET /openapi.html", api.ReferenceHandler()) // the spec as a readable page
 	if m.Config.MetricsAddr == "" {
 		mux.Handle("GET /metrics", m.metrics.Handler())
 	}
