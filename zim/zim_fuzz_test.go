@@ -173,6 +173,10 @@ func FuzzZIMHandler(f *testing.F) {
 		{"SetGroupMemberRole", "FromUserId=alice&GroupId=g1&UserId=carol&Role=2", ``},
 		{"SetGroupMemberRole", "FromUserId=alice&GroupId=g1&UserId=alice&Role=1", ``},
 		{"SetGroupMembersNickname", "", `{"FromUserId":"alice","GroupId":"g1","UserInfo":[{"UserId":"carol","Nickname":"c"}]}`},
+		{"ModifyUserInfo", "", `{"UserInfo":[{"UserId":"alice","UserName":"A","Extra":"x"},{"UserId":"ghost"},{"UserId":"bob","UserName":2.0}]}`},
+		{"QueryUserInfos", "", `{"UserIds":["alice","ghost","alice",""]}`},
+		{"QueryGroupMemberList", "", `{"GroupId":"g1","Limit":2.0,"Next":0.0e0}`},
+		{"SetGroupMemberRole", "FromUserId=alice&GroupId=g1&ToUserId=carol&Role=50.0", ``},
 	}
 	for _, s := range seeds {
 		f.Add(idx(s.action), uint8(0), uint8(1), s.query, []byte(s.body))
