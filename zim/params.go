@@ -24,7 +24,6 @@ const (
 	maxRegisterUsers    = 100
 	maxModifyUsers      = 100
 	maxQueryUsers       = 100
-	maxQueryUserIDLen   = 64       // QueryUserInfos: "Each user ID does not exceed 64 bytes"
 	maxUserExtraLen     = 32 << 10 // ModifyUserInfo Extra: 2 KB by default, "Maximum is 32 KB"
 	maxCreateMembers    = 100
 	maxInviteUsers      = 100

@@ -181,23 +181,17 @@ func (h *handler) queryUserInfos(c *call) (response, error) {
 	if len(req.UserIDs) > maxQueryUsers {
 		return nil, fail(CodeTooManyUsers, "UserIds has "+strconv.Itoa(len(req.UserIDs))+" users, at most 100 allowed")
 	}
-	resp := &queryUserInfosResponse{Result: []userInfo{}, ErrorList: []failure{}}
-	ids := make([]string, 0, len(req.UserIDs))
-	for _, id := range dedupe(req.UserIDs, "") {
-		if len(id) > maxQueryUserIDLen {
-			resp.ErrorList = append(resp.ErrorList, failure{UserID: id, SubCode: CodeParamError, msg: "UserId " + strconv.Quote(id) + " is longer than 64 bytes"})
-			continue
-		}
-		ids = append(ids, id)
-	}
-	users, items, err := h.svc.FindUsers(c.ctx, server, ids)
+	// An ID longer than the reference's 64 bytes cannot be registered
+	// (the domain's IDs are at most 64 bytes by default): the domain
+	// reports it with the unregistered ones.
+	users, items, err := h.svc.FindUsers(c.ctx, server, req.UserIDs)
 	if err != nil {
 		return nil, err
 	}
+	resp := &queryUserInfosResponse{Result: make([]userInfo, 0, len(users)), ErrorList: failures(c.name, items)}
 	for _, u := range users {
 		resp.Result = append(resp.Result, userInfo{UserID: u.UserID, UserName: u.Nickname, UserAvatar: u.FaceURL, Extra: u.Ex})
 	}
-	resp.ErrorList = append(resp.ErrorList, failures(c.name, items)...)
 	if len(resp.Result) == 0 {
 		return resp, allFailed(c.action, resp.ErrorList)
 	}
