@@ -7,8 +7,10 @@
 // Redis is never the only copy of anything that matters: revocations live
 // in the database, cached reads are checked against generation tokens, and
 // a rate limit or a nonce lost with Redis's data costs at most one extra
-// request. Every key starts with Options.Prefix, so several clusters (or
-// test runs) can share one Redis.
+// request. A Redis that comes back with older data (restarted from an old
+// snapshot, a failover to a lagging replica) is detected by its run_id and
+// its cached state ignored (epoch.go). Every key starts with
+// Options.Prefix, so several clusters (or test runs) can share one Redis.
 //
 // Failing fast: a command that fails on the network opens a short circuit
 // (Options.RetryAfter) during which every call fails at once with an error
@@ -44,6 +46,9 @@ type Options struct {
 	// RetryAfter is how long calls fail at once after a network failure
 	// before Redis is tried again (default 1s).
 	RetryAfter time.Duration
+	// Epochs keeps the cache epoch of each Redis process (see epoch.go):
+	// the database's settings table. Nil: the epoch is Redis's run_id.
+	Epochs EpochStore
 }
 
 // DefaultPrefix starts every key unless Options.Prefix says otherwise.
@@ -57,6 +62,7 @@ type Client struct {
 	retry  time.Duration
 	// downUntil is the UnixNano time until which calls fail at once; 0 while Redis is up.
 	downUntil atomic.Int64
+	ep        epochs // epoch.go
 }
 
 // Open connects to the Redis at url (redis://[user:password@]host:port/db,
@@ -98,7 +104,20 @@ func Open(ctx context.Context, url string, opts Options) (*Client, error) {
 	// circuit breaker already spares the other calls.
 	o.MaxRetries = -1
 	o.ContextTimeoutEnabled = true
-	c := &Client{rdb: redis.NewClient(o), prefix: opts.Prefix, log: opts.Logger, retry: opts.RetryAfter}
+	c := &Client{prefix: opts.Prefix, log: opts.Logger, retry: opts.RetryAfter}
+	c.ep.store, c.ep.setting = opts.Epochs, "redis_epoch "+opts.Prefix
+	// Every connection learns the run_id of its Redis and settles the
+	// cache epoch before it serves anything (epoch.go).
+	userConnect := o.OnConnect
+	o.OnConnect = func(ctx context.Context, cn *redis.Conn) error {
+		if userConnect != nil {
+			if err := userConnect(ctx, cn); err != nil {
+				return err
+			}
+		}
+		return c.onConnect(ctx, cn)
+	}
+	c.rdb = redis.NewClient(o)
 	if err := c.rdb.Ping(ctx).Err(); err != nil {
 		c.rdb.Close()
 		return nil, fmt.Errorf("redis: connect to %s: %w: %w", o.Addr, domain.ErrUnavailable, err)

@@ -175,7 +175,7 @@ func TestRevokerAcrossNodes(t *testing.T) {
 
 		// The race: B misses, reads 1 from the database, stalls; A
 		// revokes (2); B then fills its old 1. B must still say 2.
-		cs[1].rdb.Del(ctx, b.key("u1", 1))
+		cs[1].rdb.Del(ctx, b.key(cs[1].epoch(), "u1", 1))
 		slow.hold, slow.reached = make(chan struct{}), make(chan struct{})
 		done := make(chan uint64)
 		go func() {

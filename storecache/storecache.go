@@ -32,6 +32,19 @@
 // marker lost in the instant between a transaction's mark and its commit
 // reopens the window between that commit and its acknowledgment.
 //
+// # When the backend goes back in time
+//
+// The argument above needs a backend that may forget keys but never brings
+// an older value back. A Redis restarted from an older snapshot, or a
+// failover to a replica that lagged, does: entries and tokens from before
+// the last writes match each other again. The Redis backend
+// (redisx.CacheBackend) therefore keeps every key under a namespace named
+// by a cache epoch, which changes whenever the Redis process behind the
+// connections changes (its run_id; the epoch of each run_id is agreed in
+// the database), and checks the epoch in the same round trip as every
+// lookup, mark and bump: nothing from before the change is read again, and
+// the cache fills anew. See redisx/epoch.go for the details and limits.
+//
 // # When the backend fails
 //
 // Reads bypass the cache and go to the database. A write that touches a

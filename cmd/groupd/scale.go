@@ -132,7 +132,13 @@ func (m *Main) openBackends(ctx context.Context) (_ *backends, err error) {
 		}
 		return b, nil
 	}
-	rc, err := redisx.Open(ctx, c.Redis, redisx.Options{Prefix: c.RedisPrefix, Logger: m.Logger.With("component", "redis")})
+	// The cache epoch of each Redis process is kept in the database, so a
+	// Redis that goes back in time is never read (redisx/epoch.go).
+	epochs, ok := b.db.(redisx.EpochStore)
+	if !ok {
+		return nil, fmt.Errorf("open redis: the store %T keeps no settings for the cache epoch", b.db)
+	}
+	rc, err := redisx.Open(ctx, c.Redis, redisx.Options{Prefix: c.RedisPrefix, Logger: m.Logger.With("component", "redis"), Epochs: epochs})
 	if err != nil {
 		return nil, fmt.Errorf("open redis: %w", err)
 	}
