@@ -198,7 +198,9 @@ func generate(ex map[string]examples) obj {
 			op["requestBody"] = obj{"required": true, "content": obj{"application/json": body}}
 		}
 		op["parameters"] = params
-		answer := obj{"schema": zs.ref(a.Response)}
+		// A refused call answers the bare envelope; a success (or an
+		// all-failed batch) the Action's whole answer.
+		answer := obj{"schema": obj{"anyOf": []any{zs.ref(a.Response), obj{"$ref": "#/components/schemas/ZimEnvelope"}}}}
 		if hasEx && e.Response != nil {
 			answer["example"] = e.Response
 		}
@@ -210,7 +212,7 @@ func generate(ex map[string]examples) obj {
 	}
 	oim.defs["ErrorEnvelope"] = obj{"type": "object", "required": []string{"errCode", "errMsg", "errDlt"}, "properties": obj{
 		"errCode": obj{"type": "integer", "format": "int32"}, "errMsg": obj{"type": "string"}, "errDlt": obj{"type": "string"}}}
-	oim.defs["ZimBusyAnswer"] = obj{"type": "object", "required": []string{"Code", "Message", "RequestId"}, "properties": obj{
+	oim.defs["ZimEnvelope"] = obj{"type": "object", "required": []string{"Code", "Message", "RequestId"}, "properties": obj{
 		"Code": obj{"type": "integer", "format": "int32"}, "Message": obj{"type": "string"}, "RequestId": obj{"type": "string"}}}
 	str := func(desc string) obj {
 		return obj{"in": "query", "required": true, "schema": obj{"type": "string"}, "description": desc}
@@ -250,7 +252,7 @@ func generate(ex map[string]examples) obj {
 					"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/ErrorEnvelope"}}}},
 				"ZimBusy": obj{"description": "Over --max-inflight: Code 7, service request overload; Retry-After: 1.",
 					"headers": obj{"Retry-After": obj{"$ref": "#/components/headers/RetryAfter"}},
-					"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/ZimBusyAnswer"}}}},
+					"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/ZimEnvelope"}}}},
 				"HeadersTooLarge": obj{"description": "Request headers over 64 KiB, refused by the HTTP server before any dialect.",
 					"content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}},
 			},

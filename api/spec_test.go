@@ -344,7 +344,11 @@ func (v *validator) resolve(s map[string]any) map[string]any {
 
 func (v *validator) value(path string, x, schema any) error {
 	s := v.resolve(schema.(map[string]any))
-	if alts, ok := s["oneOf"].([]any); ok {
+	alts, ok := s["oneOf"].([]any)
+	if !ok {
+		alts, ok = s["anyOf"].([]any)
+	}
+	if ok {
 		var errs []string
 		for _, alt := range alts {
 			err := v.value(path, x, alt)

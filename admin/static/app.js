@@ -235,8 +235,8 @@ async function act(run, said, refresh) {
   try {
     await run();
   } catch (err) { showError(err); return false; }
-  showNotice(said);
   if (refresh) await refresh();
+  showNotice(said); // with the new state on the page
   return true;
 }
 

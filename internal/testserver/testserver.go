@@ -34,12 +34,20 @@ type Server struct {
 	srv     *httptest.Server
 }
 
+// Check, when set, wraps the handler of every Server. The tests of the
+// packages on top of the API set it to apitest.Wrap in an init function,
+// so that every answer they receive is checked against api/openapi.json
+// (testserver cannot import apitest: package api's own tests use it).
+var Check func(testing.TB, http.Handler) http.Handler
+
 // Options tune a Server.
 type Options struct {
 	// WrapStore wraps the store the service uses (e.g. with metrics).
 	WrapStore func(domain.Store) domain.Store
 	// Wrap wraps the whole handler (e.g. with middleware).
 	Wrap func(http.Handler) http.Handler
+	// NoSpecCheck leaves out Check.
+	NoSpecCheck bool
 	// ZIMQPS and ZIMGroupQPS are the ZIM rate limits; 0 turns them off.
 	ZIMQPS, ZIMGroupQPS float64
 }
@@ -68,6 +76,9 @@ func New(t testing.TB, opts Options) *Server {
 	var h http.Handler = mux
 	if opts.Wrap != nil {
 		h = opts.Wrap(h)
+	}
+	if Check != nil && !opts.NoSpecCheck {
+		h = Check(t, h) // e.g. every answer conforms to api/openapi.json
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
