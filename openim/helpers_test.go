@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/api/apitest"
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/teststore"
 )
@@ -76,7 +77,7 @@ func newEnvWith(t *testing.T, opts domain.Options) *env {
 	logs := &bytes.Buffer{}
 	h := NewHandler(svc, Config{Secret: testSecret, AdminUserIDs: []string{"imAdmin", "opsAdmin"}, Now: clk.Now},
 		slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)))
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(apitest.Wrap(t, h))
 	t.Cleanup(srv.Close)
 	e := &env{srv: srv, clock: clk, svc: svc, store: db, logs: logs,
 		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}

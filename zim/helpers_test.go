@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/api/apitest"
 	zimclient "github.com/groupd/groupd/client/zim"
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/teststore"
@@ -85,7 +86,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil))
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", zim.NewHandler(e.svc, cfg, logger))
-	e.srv = httptest.NewServer(mux)
+	e.srv = httptest.NewServer(apitest.Wrap(t, mux))
 	t.Cleanup(e.srv.Close)
 	return e
 }
