@@ -30,7 +30,6 @@ import (
 
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/reqinfo"
-	"github.com/groupd/groupd/zim"
 )
 
 // Metrics holds the collectors of one server, on its own registry.
@@ -44,8 +43,7 @@ type Metrics struct {
 	store       *prometheus.HistogramVec
 	cache       *prometheus.CounterVec
 
-	zimActions map[string]bool
-	history    *History // history.go: the last hour, for the admin dashboard
+	history *History // history.go: the last hour, for the admin dashboard
 }
 
 // New returns the metrics on a fresh registry, with the Go runtime and
@@ -79,14 +77,10 @@ func New() *Metrics {
 			Name: "groupd_cache_requests_total",
 			Help: "Cache lookups by cache and result (hit or miss); the hit ratio is hit / (hit + miss).",
 		}, []string{"cache", "result"}),
-		zimActions: map[string]bool{},
-		history:    NewHistory(nil),
+		history: NewHistory(nil),
 	}
 	m.Registry.MustRegister(m.requests, m.duration, m.inflight, m.rateLimited, m.store, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	for _, a := range zim.Actions() {
-		m.zimActions[a.Name] = true
-	}
 	return m
 }
 
@@ -135,8 +129,8 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		dialect, route, code := "http", otherRoute(r.URL.Path), strconv.Itoa(status)
 		if info.Recorded {
 			dialect, route, code = info.Dialect, info.Route, strconv.Itoa(info.Code)
-			if dialect == "zim" && !m.zimActions[route] {
-				route = "other" // no Action, or one the client made up
+			if route == "" {
+				route = "other" // no route matched, or one the client made up
 			}
 		}
 		elapsed := time.Since(start)
@@ -144,7 +138,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		m.duration.WithLabelValues(dialect, route).Observe(elapsed.Seconds())
 		m.observeHistory(dialect, info.Code, status, elapsed)
 		switch {
-		case dialect == "zim" && zim.IsRateLimitCode(info.Code),
+		case info.RateLimited,
 			status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable && !info.Recorded && route == "other":
 			m.rateLimited.WithLabelValues(dialect, route, code).Inc()
 		}

@@ -186,7 +186,7 @@ func (h *Handler) handle(path string, needToken bool, ep endpoint) {
 		c := &call{r: r}
 		data, err := h.serve(r.Context(), c, opID, needToken, ep)
 		code, status := respond(w, r, data, forRoute(path, err))
-		reqinfo.Record(r.Context(), "openim", path, code)
+		reqinfo.Record(r.Context(), "openim", path, code, status == http.StatusTooManyRequests)
 		attrs := []slog.Attr{
 			slog.String("operationID", opID), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("errCode", code), slog.Duration("duration", time.Since(start)),

@@ -277,7 +277,11 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, rid, name string
 		body, _ = json.Marshal(&Envelope{Code: CodeServerError, Message: "server error, please retry", RequestID: rid})
 	}
 	h.log.Info("zim request", "request_id", rid, "action", name, "code", env.Code)
-	reqinfo.Record(r.Context(), "zim", name, env.Code)
+	route := name
+	if _, known := actions[name]; !known {
+		route = "" // no Action, or one the client made up: no label of its own
+	}
+	reqinfo.Record(r.Context(), "zim", route, env.Code, IsRateLimitCode(env.Code))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Request-Id", rid)
 	w.WriteHeader(http.StatusOK)

@@ -14,6 +14,8 @@ type Info struct {
 	Route string
 	// Code is the OpenIM errCode or ZIM Code answered.
 	Code int
+	// RateLimited is true when the answer refused the request for its rate.
+	RateLimited bool
 	// Recorded is true once a dialect recorded the request.
 	Recorded bool
 }
@@ -28,8 +30,8 @@ func NewContext(ctx context.Context) (context.Context, *Info) {
 
 // Record notes the dialect's outcome in ctx's Info; without one it does
 // nothing. It is called from the request's own goroutine.
-func Record(ctx context.Context, dialect, route string, code int) {
+func Record(ctx context.Context, dialect, route string, code int, rateLimited bool) {
 	if info, ok := ctx.Value(key{}).(*Info); ok {
-		*info = Info{Dialect: dialect, Route: route, Code: code, Recorded: true}
+		*info = Info{Dialect: dialect, Route: route, Code: code, RateLimited: rateLimited, Recorded: true}
 	}
 }
