@@ -50,6 +50,14 @@ Commands:
   import memberships FILE.csv   columns: groupID,userID[,role] (role owner|admin|member)
   import FILE.csv               the kind is read from the header row
   version
+
+Imports show progress on stderr and end with a summary. Rows that fail (an
+unknown user, a field too many, a broken quote) are listed by line, in line
+order, and the exit status is 1; the good rows are imported. Rows already
+done are left alone, so an import can be run again.
+
+Exit status: 0 done, 1 failed (the error names what and the errCode), 2 a
+wrong command line.
 `
 
 func main() {
