@@ -327,20 +327,6 @@ func (m Member) MuteEnd(now int64) int64 {
 	return 0
 }
 
-// ZIMRole maps the member's role to ZIM's numbering (1 owner, 2 admin, 3
-// member, any other positive number a custom role).
-func (m Member) ZIMRole() int {
-	switch {
-	case m.RoleLevel == RoleOwner:
-		return 1
-	case m.RoleLevel == RoleAdmin:
-		return 2
-	case IsCustomRole(m.CustomRole):
-		return m.CustomRole
-	}
-	return 3
-}
-
 // IsCustomRole reports whether r is a ZIM custom role: a positive number
 // other than 1 (owner), 2 (admin) and 3 (member). ZIM recommends numbers
 // above 100 but does not require them. A custom role has member rights.

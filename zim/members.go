@@ -178,7 +178,7 @@ func (h *handler) queryGroupMemberList(c *call) (response, error) {
 	resp := &queryGroupMemberListResponse{TotalCount: page.Group.MemberCount, Next: page.Next, MemberList: make([]memberEntry, 0, len(page.Members))}
 	for _, m := range page.Members {
 		resp.MemberList = append(resp.MemberList, memberEntry{
-			UserID: m.UserID, UserName: page.Users[m.UserID].Nickname, UserNickName: m.Nickname, Role: m.ZIMRole(),
+			UserID: m.UserID, UserName: page.Users[m.UserID].Nickname, UserNickName: m.Nickname, Role: zimRole(m),
 		})
 	}
 	return resp, nil
@@ -273,4 +273,18 @@ func (h *handler) setGroupMembersNickname(c *call) (response, error) {
 		return resp, allFailed(c.action, resp.ErrorUsers)
 	}
 	return resp, nil
+}
+
+// zimRole maps a member's role to ZIM's numbering (1 owner, 2 admin, 3
+// member, any other positive number a custom role).
+func zimRole(m domain.Member) int {
+	switch {
+	case m.RoleLevel == domain.RoleOwner:
+		return 1
+	case m.RoleLevel == domain.RoleAdmin:
+		return 2
+	case domain.IsCustomRole(m.CustomRole):
+		return m.CustomRole
+	}
+	return 3
 }
