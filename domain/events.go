@@ -110,6 +110,9 @@ type EventData struct {
 	UserPatch   *UserPatch   `json:"userPatch,omitempty"`
 	// MembersDeleted is set on a dismissal that removed the memberships.
 	MembersDeleted bool `json:"membersDeleted,omitempty"`
+	// Route is the OpenIM path or ZIM Action of the request (Origin.Route):
+	// OpenIM sends different callbacks for set_group_info and its _ex twin.
+	Route string `json:"route,omitempty"`
 }
 
 // EventPos is a position in the event log: events are read in (TxID, ID)
@@ -132,6 +135,7 @@ func UserPartition(userID string) string { return "u:" + userID }
 type Origin struct {
 	Dialect     string // "openim" or "zim"
 	OperationID string // OpenIM operationID header, ZIM RequestId
+	Route       string // OpenIM path or ZIM Action
 }
 
 type originKey struct{}
@@ -235,11 +239,12 @@ func (s *Service) emit(ctx context.Context, tx Tx, a Actor, typ, groupID string,
 }
 
 func (s *Service) newEvent(ctx context.Context, a Actor, typ, groupID string, userIDs []string, d EventData) (Event, error) {
+	o := OriginFrom(ctx)
+	d.Route = o.Route
 	data, err := json.Marshal(d)
 	if err != nil {
 		return Event{}, &Error{Kind: KindInternal, Message: "internal error", Cause: err}
 	}
-	o := OriginFrom(ctx)
 	part := groupID
 	if part == "" && len(userIDs) > 0 {
 		part = UserPartition(userIDs[0])

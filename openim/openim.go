@@ -184,7 +184,8 @@ func (h *Handler) handle(path string, needToken bool, ep endpoint) {
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		opID := r.Header.Get("operationID")
 		c := &call{r: r}
-		data, err := h.serve(r.Context(), c, opID, needToken, ep)
+		ctx := domain.WithOrigin(r.Context(), domain.Origin{Dialect: "openim", OperationID: opID, Route: path}) // events carry it
+		data, err := h.serve(ctx, c, opID, needToken, ep)
 		code, status := respond(w, r, data, forRoute(path, err))
 		reqinfo.Record(r.Context(), "openim", path, code, status == http.StatusTooManyRequests)
 		attrs := []slog.Attr{

@@ -166,6 +166,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.write(w, r, rid, name, nil, fail(CodeServerError, "server error, please retry"))
 		}
 	}()
+	// Events carry the request's origin.
+	r = r.WithContext(domain.WithOrigin(r.Context(), domain.Origin{Dialect: "zim", OperationID: rid, Route: r.URL.Query().Get("Action")}))
 	resp, err := h.serve(w, r, &name)
 	h.write(w, r, rid, name, resp, err)
 }

@@ -98,6 +98,8 @@ type Main struct {
 
 	metrics *metrics.Metrics // devx.go: /metrics, request and store metrics
 
+	stopEventsFn func() // events.go: stops the event dispatcher
+
 	listenerClosed bool // by Close
 	// devx.go: the --metrics-addr and --pprof-addr listeners (nil when
 	// off), bound first in Open, and their servers once serving.
@@ -181,6 +183,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.metrics = metrics.New()
 	store = m.metrics.InstrumentStore(store)
 	svc := domain.NewService(store, domain.Options{Now: m.Now})
+	if err := m.startEvents(db); err != nil { // events.go
+		return err
+	}
 	openimHandler := openim.NewHandler(svc, openim.Config{
 		Secret: secret, TokenSalt: salt, TokenSaltCreated: saltCreated,
 		AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
@@ -257,6 +262,7 @@ func (m *Main) Close() error {
 		m.listenerClosed = true
 	}
 	errs = append(errs, m.closeAdmin())
+	m.stopEvents() // events.go, before the store closes
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))

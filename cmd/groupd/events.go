@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/events"
+)
+
+// EventsConfig configures the event log's retention and the sinks the
+// dispatcher delivers it to (package events).
+type EventsConfig struct {
+	Retention time.Duration // how long events are kept
+	Horizon   time.Duration // how long a delivery is retried before it is a dead letter
+
+	OpenIMWebhooksFile string // OpenIM's webhooks.yml
+	OpenIMWebhookURL   string // every after-callback to this URL (without a file)
+
+	ZIMCallbackURL    string
+	ZIMCallbackSecret string // empty: the ZIM ServerSecret
+}
+
+type eventFlagValues struct{ retention, horizon string }
+
+// eventFlags registers the event flags on fs.
+func eventFlags(fs *flag.FlagSet, c *EventsConfig, env func(name, def string) string) *eventFlagValues {
+	v := &eventFlagValues{}
+	fs.StringVar(&v.retention, "events-retention", env("GROUPD_EVENTS_RETENTION", "7d"), "how long the event log keeps events (days, 7d, or a Go duration); older ones are deleted in the background (GROUPD_EVENTS_RETENTION)")
+	fs.StringVar(&v.horizon, "events-retry", env("GROUPD_EVENTS_RETRY", "24h"), "how long a failing event delivery is retried (backoff 2s … 10m) before it becomes a dead letter (GROUPD_EVENTS_RETRY)")
+	fs.StringVar(&c.OpenIMWebhooksFile, "openim-webhooks", env("GROUPD_OPENIM_WEBHOOKS", ""), "OpenIM webhooks.yml: after-callbacks to its url, each as enabled there (GROUPD_OPENIM_WEBHOOKS)")
+	fs.StringVar(&c.OpenIMWebhookURL, "openim-webhook-url", env("GROUPD_OPENIM_WEBHOOK_URL", ""), "send every OpenIM after-callback to this URL (url + \"/\" + callbackCommand); overrides the file's url (GROUPD_OPENIM_WEBHOOK_URL)")
+	fs.StringVar(&c.ZIMCallbackURL, "zim-callback-url", env("GROUPD_ZIM_CALLBACK_URL", ""), "URL of the ZIM group callbacks (group_create, group_destroy, group_join, group_exit) (GROUPD_ZIM_CALLBACK_URL)")
+	fs.StringVar(&c.ZIMCallbackSecret, "zim-callback-secret", env("GROUPD_ZIM_CALLBACK_SECRET", ""), "secret of the ZIM callback signature; empty: --zim-server-secret (GROUPD_ZIM_CALLBACK_SECRET)")
+	return v
+}
+
+// parse checks the flag values.
+func (v *eventFlagValues) parse(c *EventsConfig) error {
+	var err error
+	if c.Retention, err = parseTTL(v.retention); err != nil {
+		return fmt.Errorf("--events-retention: %w", err)
+	}
+	if c.Horizon, err = parseTTL(v.horizon); err != nil {
+		return fmt.Errorf("--events-retry: %w", err)
+	}
+	return nil
+}
+
+// startEvents starts the dispatcher on the database; it always runs, for
+// retention, even without sinks.
+func (m *Main) startEvents(db domain.Store) error {
+	c := m.Config
+	log, ok := db.(domain.EventLog)
+	if !ok {
+		return fmt.Errorf("events: the %T store has no event log", db)
+	}
+	var sinks []events.Sink
+	var hooks events.WebhookConfig
+	if c.Events.OpenIMWebhooksFile != "" {
+		var err error
+		if hooks, err = events.LoadWebhookConfig(c.Events.OpenIMWebhooksFile); err != nil {
+			return fmt.Errorf("--openim-webhooks: %w", err)
+		}
+		if c.Events.OpenIMWebhookURL != "" {
+			hooks.URL = c.Events.OpenIMWebhookURL
+		}
+	} else if c.Events.OpenIMWebhookURL != "" {
+		hooks = events.AllAfterCallbacks(c.Events.OpenIMWebhookURL)
+	}
+	if hooks.URL != "" {
+		sinks = append(sinks, events.NewOpenIMWebhooks(hooks))
+	}
+	if c.Events.ZIMCallbackURL != "" {
+		secret := c.Events.ZIMCallbackSecret
+		if secret == "" {
+			secret = c.ZIMServerSecret
+		}
+		sinks = append(sinks, events.NewZIMCallbacks(events.ZIMConfig{URL: c.Events.ZIMCallbackURL,
+			AppID: int64(c.ZIMAppID), Secret: secret}))
+	}
+	d := events.New(log, events.Config{Sinks: sinks, Horizon: c.Events.Horizon, Retention: c.Events.Retention,
+		Logger: m.Logger.With("component", "events")})
+	if m.metrics != nil {
+		if err := m.metrics.Registry.Register(d.Stats()); err != nil {
+			return fmt.Errorf("events: metrics: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	m.stopEventsFn = func() {
+		cancel()
+		<-done
+	}
+	names := make([]string, len(sinks))
+	for i, s := range sinks {
+		names[i] = s.Name()
+	}
+	m.Logger.Info("events: dispatcher started", "sinks", fmt.Sprint(names), "retention", c.Events.Retention.String(),
+		"retry", c.Events.Horizon.String())
+	return nil
+}
+
+// stopEvents stops the dispatcher (deliveries under way end; what they
+// did not confirm is delivered again after the restart).
+func (m *Main) stopEvents() {
+	if m.stopEventsFn != nil {
+		m.stopEventsFn()
+		m.stopEventsFn = nil
+	}
+}
