@@ -30,8 +30,11 @@ type Config struct {
 	ZIMGroupQPS     float64 // per group for the group-limited Actions; 0 = no limit
 
 	// MaxInflight caps the requests served at once; more answer "busy"
-	// (HTTP 503). 0 = no cap.
+	// (HTTP 503). 0 = no cap. See server.go.
 	MaxInflight int
+	// BodyTimeout bounds the time to receive a request body, read before
+	// the request takes a slot (server.go).
+	BodyTimeout time.Duration
 	// OpenIMUserQPS limits each user's OpenIM requests per second (app
 	// admins excepted); 0 = no limit, as in OpenIM.
 	OpenIMUserQPS float64
@@ -90,8 +93,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	fs.StringVar(&c.ZIMServerSecret, "zim-server-secret", env("GROUPD_ZIM_SERVER_SECRET", ""), "ServerSecret that signs ZIM server API requests; empty turns the ZIM API off (GROUPD_ZIM_SERVER_SECRET)")
 	fs.StringVar(&zimQPS, "zim-qps", env("GROUPD_ZIM_QPS", "20"), "ZIM requests per second per AppID and Action; 0 = no limit (GROUPD_ZIM_QPS)")
 	fs.StringVar(&zimGroupQPS, "zim-group-qps", env("GROUPD_ZIM_GROUP_QPS", "1"), "ZIM requests per second per group for the group-limited Actions; 0 = no limit (GROUPD_ZIM_GROUP_QPS)")
-	var maxInflight, userQPS string
+	var maxInflight, userQPS, bodyTimeout string
 	fs.StringVar(&maxInflight, "max-inflight", env("GROUPD_MAX_INFLIGHT", "1024"), "requests served at once; more answer busy (HTTP 503); 0 = no cap (GROUPD_MAX_INFLIGHT)")
+	fs.StringVar(&bodyTimeout, "body-timeout", env("GROUPD_BODY_TIMEOUT", DefaultBodyTimeout.String()), "time to receive a request body, read before the request takes a slot; a slower client is answered 408 and disconnected (GROUPD_BODY_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("GROUPD_PPROF_ADDR", ""), "serve net/http/pprof on this separate admin address, e.g. localhost:6060; empty = off (GROUPD_PPROF_ADDR)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GROUPD_METRICS_ADDR", ""), "serve /metrics and pprof on this separate admin address (recommended), e.g. 10.0.0.5:9102; empty = /metrics on --addr (GROUPD_METRICS_ADDR)")
 	fs.Bool("version", false, "print the version and exit")
@@ -110,6 +114,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	var err error
 	if c.MaxInflight, err = strconv.Atoi(maxInflight); err != nil || c.MaxInflight < 0 {
 		return Config{}, fmt.Errorf("--max-inflight %q is not a whole number of 0 or more", maxInflight)
+	}
+	if c.BodyTimeout, err = time.ParseDuration(bodyTimeout); err != nil || c.BodyTimeout <= 0 {
+		return Config{}, fmt.Errorf("--body-timeout %q is not a positive duration such as 10s", bodyTimeout)
 	}
 	if c.OpenIMUserQPS, err = strconv.ParseFloat(userQPS, 64); err != nil || !validRate(c.OpenIMUserQPS) {
 		return Config{}, fmt.Errorf("--openim-user-qps %q is not a rate of 0 or more per second", userQPS)

@@ -183,16 +183,13 @@ func TestBusyAnswerPerDialect(t *testing.T) {
 		t.Fatalf("ZIM over the cap: HTTP %d: %s", resp.StatusCode, body)
 	}
 
-	// The probes are never refused.
-	for _, p := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get("http://" + addr + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s under load: HTTP %d", p, resp.StatusCode)
-		}
+	// The probes are never refused; /readyz tells a load balancer the node
+	// is saturated.
+	if code, _, body := get(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Fatalf("/healthz under load: HTTP %d %s", code, body)
+	}
+	if code, _, body := get(t, "http://"+addr+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "saturated") {
+		t.Fatalf("/readyz with every slot taken: HTTP %d %s, want 503 saturated", code, body)
 	}
 
 	gate.open()
@@ -201,8 +198,16 @@ func TestBusyAnswerPerDialect(t *testing.T) {
 			t.Fatalf("held write: errCode %d %s", env.ErrCode, env.ErrDlt)
 		}
 	}
-	// Slots are free again.
+	// Slots are free again, and the node ready again a second after the
+	// last refusal.
 	mustOK(t, call(t, addr, "/user/get_users_info", admin, map[string]any{"userIDs": []string{"busy0", "busy1"}}))
+	deadline := time.Now().Add(10 * time.Second)
+	for code, _, body := get(t, "http://"+addr+"/readyz"); code != 200; code, _, body = get(t, "http://"+addr+"/readyz") {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz after the load: HTTP %d %s", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if !strings.Contains(logs.String(), "server busy") {
 		t.Fatalf("refusal not logged:\n%s", logs.String())
 	}

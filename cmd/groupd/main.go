@@ -193,6 +193,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}, m.Logger.With("dialect", "openim"))
 
 	mux := http.NewServeMux()
+	adm := newAdmission(mux, c.MaxInflight, c.BodyTimeout, m.Logger) // server.go
 	for _, prefix := range []string{"/auth/", "/user/", "/group/"} {
 		mux.Handle(prefix, openimHandler)
 	}
@@ -203,6 +204,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}, m.Logger.With("dialect", "zim")))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if why, busy := adm.saturated(); busy {
+			http.Error(w, why, http.StatusServiceUnavailable)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
@@ -215,7 +220,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.mountDevX(mux) // devx.go: /openapi.json, /metrics, /admin/
 
 	m.server = &http.Server{
-		Handler:           m.metrics.Middleware(limitInflight(mux, c.MaxInflight, m.Logger)),
+		Handler:           m.metrics.Middleware(adm),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -234,7 +239,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		m.printSecret(filepath.Join(c.DataDir, "secret"), secret)
 	}
 	m.Logger.Info("groupd listening", append(b.describe(c), "addr", ln.Addr().String(), "data", c.DataDir,
-		"adminUserIDs", strings.Join(c.AdminUserIDs, ","), "tokenTTL", c.TokenTTL.String(), "maxInflight", c.MaxInflight)...)
+		"adminUserIDs", strings.Join(c.AdminUserIDs, ","), "tokenTTL", c.TokenTTL.String(), "maxInflight", c.MaxInflight, "bodyTimeout", c.BodyTimeout.String())...)
 	return nil
 }
 
