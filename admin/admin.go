@@ -2,8 +2,8 @@
 // CSS and JavaScript embedded in the binary. The page logs in with the admin
 // secret (through /auth/get_admin_token) and then finds, shows and acts
 // through the OpenIM API itself with the admin token, as any client does.
-// Its dashboard reads GET /metrics/history (package metrics); it needs no
-// API of its own.
+// Its dashboard reads GET /admin/api/history (package metrics' in-memory
+// history, behind RequireAdminToken).
 package admin
 
 import (

@@ -183,7 +183,7 @@ func TestConsoleInChromium(t *testing.T) {
 	m := metrics.New()
 	srv := testserver.New(t, testserver.Options{Wrap: m.Middleware})
 	srv.Mux.Handle("/admin/", admin.Handler())
-	srv.Mux.Handle("GET /metrics/history", m.History().Handler())
+	srv.Mux.Handle("GET /admin/api/history", admin.RequireAdminToken(srv.Mux, m.History().Handler()))
 	api := client.New(srv.URL, client.WithSecret(testserver.Secret))
 	seed(t, api)
 	ctx := context.Background()
@@ -470,7 +470,13 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatal("no ZIM line")
 	}
 	var hist metrics.HistorySnapshot
-	resp, err := http.Get(srv.URL + "/metrics/history")
+	token, err := api.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/admin/api/history", nil)
+	req.Header.Set("token", token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -613,7 +613,8 @@ const fmt = (v, unit) => v === null || v === undefined ? "—" : `${v >= 100 ? M
 async function drawWatch() {
   let h;
   try {
-    const resp = await fetch("/metrics/history", { cache: "no-store" });
+    const resp = await fetch("/admin/api/history", { cache: "no-store", headers: { token: state.token, operationID: `admin-${opPrefix}-${++opSeq}` } });
+    if (resp.status === 401) { logout(SESSION_ENDED); return; }
     if (!resp.ok) throw new Error(`The server has no history to show (HTTP ${resp.status}).`);
     h = await resp.json();
   } catch (err) { showError(err.message.startsWith("The server") ? err : new Error("Cannot reach the server for the dashboard.")); return; }

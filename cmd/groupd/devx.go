@@ -93,6 +93,8 @@ func (m *Main) mountDevX(mux *http.ServeMux) {
 		mux.Handle("GET /metrics", m.metrics.Handler())
 	}
 	mux.Handle("/admin/", admin.Handler())
+	// The console's dashboard: the in-memory history, to app admins' tokens.
+	mux.Handle("GET /admin/api/history", admin.RequireAdminToken(mux, m.metrics.History().Handler()))
 	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
 }
 
