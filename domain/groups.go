@@ -280,14 +280,9 @@ func (s *Service) JoinedGroups(ctx context.Context, a Actor, userID string, page
 	if _, err := requireUser(ctx, s.store, userID); err != nil {
 		return nil, 0, err
 	}
-	ids, total, cached, err := s.joinedPageFromCache(ctx, userID, page)
+	ids, total, err := s.store.JoinedGroupIDPage(ctx, userID, page)
 	if err != nil {
-		return nil, 0, err
-	}
-	if !cached {
-		if ids, total, err = s.store.JoinedGroupIDPage(ctx, userID, page); err != nil {
-			return nil, 0, storeErr(err, "list joined groups")
-		}
+		return nil, 0, storeErr(err, "list joined groups")
 	}
 	groups, err := s.groupsInOrder(ctx, s.store, ids)
 	return groups, total, err

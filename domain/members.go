@@ -210,14 +210,9 @@ func (s *Service) ListMembers(ctx context.Context, a Actor, q MemberQuery) ([]Me
 	if _, err := s.readableGroup(ctx, a, q.GroupID); err != nil {
 		return nil, 0, err
 	}
-	ms, total, cached, err := s.membersPageFromCache(ctx, q)
+	ms, total, err := s.store.ListMembers(ctx, q)
 	if err != nil {
-		return nil, 0, err
-	}
-	if !cached {
-		if ms, total, err = s.store.ListMembers(ctx, q); err != nil {
-			return nil, 0, storeErr(err, "list members")
-		}
+		return nil, 0, storeErr(err, "list members")
 	}
 	ms, err = s.withProfiles(ctx, ms)
 	return ms, total, err

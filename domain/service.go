@@ -44,7 +44,6 @@ type Service struct {
 	now    func() time.Time
 	limits Limits
 	sync   SyncOptions
-	lists  *listCache // nil: off
 	// reserved holds user IDs that cannot be registered (app admins).
 	reserved map[string]bool
 	// noEvents turns off appending events (to measure their cost).
@@ -58,9 +57,6 @@ type Options struct {
 	Now func() time.Time
 	// Sync bounds the incremental-sync version logs (see SyncOptions).
 	Sync SyncOptions
-	// ListCacheIDs bounds the IDs the deep-page list cache keeps (see
-	// listcache.go); 0 means DefaultListCacheIDs, negative turns it off.
-	ListCacheIDs int
 	// ReservedUserIDs are the app admins' user IDs, which no one may
 	// register as an ordinary user.
 	ReservedUserIDs []string
@@ -79,7 +75,7 @@ func NewService(store Store, opts Options) *Service {
 		reserved[id] = true
 	}
 	return &Service{store: store, now: opts.Now, limits: opts.Limits.withDefaults(), sync: opts.Sync.withDefaults(),
-		lists: newListCache(opts.ListCacheIDs), reserved: reserved, noEvents: opts.NoEvents}
+		reserved: reserved, noEvents: opts.NoEvents}
 }
 
 // Limits returns the limits in force.

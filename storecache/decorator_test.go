@@ -17,8 +17,8 @@ func TestDecoratorDecidesEveryMethod(t *testing.T) {
 		"Close": "closes the store", "Ping": "pings the store",
 		"CountGroups": fresh, "CountJoined": fresh, "CountLiveGroups": fresh, "GetAttributes": fresh,
 		"GetMember": fresh, "GetMembers": fresh, "GetRequest": fresh, "GetUsers": fresh,
-		"GroupsWithMutedMembers": fresh, "JoinedGroupIDPage": fresh, "ListGroupsAfter": fresh, "ListJoined": fresh,
-		"ListJoinedAfter": fresh, "ListLiveGroupsAfter": fresh, "ListMembers": fresh, "ListMembersAfter": fresh,
+		"GroupsWithMutedMembers": fresh, "ListGroupsAfter": fresh, "ListJoined": fresh,
+		"ListJoinedAfter": fresh, "ListLiveGroupsAfter": fresh, "ListMembersAfter": fresh,
 		"ListRequests": fresh, "ListUsers": fresh, "SearchGroups": fresh, "VersionLog": fresh, "VersionState": fresh,
 	})
 	const own = "a transaction's reads are its own, never cached"

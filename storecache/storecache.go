@@ -1,7 +1,11 @@
-// Package storecache is a read cache in front of a domain.Store: a
-// decorator that serves the hot reads (a group by ID, a group's member ID
-// list, a user's joined-group ID list) from a Backend shared by every node
-// (Redis, see redisx.CacheBackend) or, for a single node, from memory.
+// Package storecache is groupd's one read cache, in front of a
+// domain.Store: a decorator that serves the hot reads (a group by ID, a
+// group's member ID list, a user's joined-group ID list, and pages of
+// those lists at any depth, see lists.go) from a Backend shared by every
+// node (Redis, see redisx.CacheBackend) or, for a single node, from memory.
+// One freshness mechanism, below, covers every entry. Without a cache
+// (several PostgreSQL nodes without Redis) every read goes to the
+// database: correct, and deep pages cost an index walk.
 //
 // # Correctness: generation tokens with write markers
 //
@@ -102,6 +106,9 @@ type Options struct {
 	MaxEntryBytes int
 	// Logger receives backend failures after a commit; discarded when nil.
 	Logger *slog.Logger
+	// NearIDs bounds the IDs of the decoded lists kept in process (default
+	// DefaultNearIDs).
+	NearIDs int
 }
 
 // DefaultTTL is the default Options.TTL.
@@ -111,10 +118,11 @@ const DefaultTTL = 5 * time.Minute
 // every read inside a transaction go to the wrapped store.
 type Store struct {
 	domain.Store
-	b   Backend
-	ttl time.Duration
-	max int
-	log *slog.Logger
+	b    Backend
+	ttl  time.Duration
+	max  int
+	log  *slog.Logger
+	near *nearLists
 }
 
 // New wraps s with a cache on b.
@@ -128,7 +136,7 @@ func New(s domain.Store, b Backend, opts Options) domain.Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger}
+	return &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger, near: newNearLists(opts.NearIDs)}
 }
 
 // Keys. Generations: "G:g:<group>", "G:u:<user>". Entries: "g:<group>"
@@ -270,17 +278,10 @@ func (c *Store) JoinedGroupIDs(ctx context.Context, userID string) ([]string, er
 }
 
 func (c *Store) ids(ctx context.Context, p Pair, read func() ([]string, error)) ([]string, error) {
-	hit, tokens, ok := c.lookup(ctx, []Pair{p})
-	if ok && hit[0] != nil {
-		if ids, ok := decodeIDs(hit[0]); ok {
-			return ids, nil
-		}
+	if ids, ok := c.cachedIDs(ctx, p, true, read); ok {
+		return ids, nil
 	}
-	ids, err := read()
-	if err == nil && ok {
-		c.fill(ctx, []string{p.Key}, tokens, [][]byte{encodeIDs(ids)})
-	}
-	return ids, err
+	return read()
 }
 
 // Write runs fn on the wrapped store, recording what it touches; marks

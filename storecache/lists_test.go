@@ -1,4 +1,4 @@
-package domain_test
+package storecache_test
 
 import (
 	"context"
@@ -11,22 +11,36 @@ import (
 
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/store/sqlite"
+	"github.com/groupd/groupd/storecache"
 )
 
-// The list cache serves deep pages; these tests prove each answer equals
-// the uncached one right after every kind of write that changes a list.
+// The cache serves deep pages from its ID lists; these tests prove each
+// answer, through the domain, equals the uncached one right after every
+// kind of write that changes a list.
 
 const (
 	lcGroup   = "big"
 	lcUser    = "hot"
-	lcMembers = domain.ListCacheMinOffset + 100
+	lcMembers = storecache.DeepPageOffset + 100
 )
 
 func lcUserID(i int) string { return fmt.Sprintf("u%05d", i) }
 
+// cachedService is a service over s behind an in-memory cache.
+func cachedService(s domain.Store) *domain.Service {
+	return domain.NewService(storecache.New(s, storecache.NewMemory(0), storecache.Options{}), domain.Options{})
+}
+
 // lcSetup seeds a group of lcMembers members and a user in lcMembers
 // groups, and returns a cached and an uncached service over one store.
 func lcSetup(t *testing.T) (cached, plain *domain.Service) {
+	t.Helper()
+	db, plain := lcSetupStore(t)
+	return cachedService(db), plain
+}
+
+// lcSetupStore seeds the store and returns it with an uncached service.
+func lcSetupStore(t *testing.T) (domain.Store, *domain.Service) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "groupd.db"), sqlite.Options{})
@@ -69,7 +83,7 @@ func lcSetup(t *testing.T) (cached, plain *domain.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return domain.NewService(db, domain.Options{}), domain.NewService(db, domain.Options{ListCacheIDs: -1})
+	return db, domain.NewService(db, domain.Options{})
 }
 
 var owner = domain.Actor{UserID: lcUserID(0)}
@@ -79,7 +93,7 @@ var owner = domain.Actor{UserID: lcUserID(0)}
 func sameMemberPages(t *testing.T, step string, cached, plain *domain.Service) {
 	t.Helper()
 	ctx := context.Background()
-	for _, off := range []int{domain.ListCacheMinOffset - 20, domain.ListCacheMinOffset, lcMembers - 10} {
+	for _, off := range []int{storecache.DeepPageOffset - 20, storecache.DeepPageOffset, lcMembers - 10} {
 		q := domain.MemberQuery{GroupID: lcGroup, Page: domain.Page{Offset: off, Limit: 20}}
 		got, gotTotal, err := cached.ListMembers(ctx, owner, q)
 		if err != nil {
@@ -158,7 +172,7 @@ func TestListCacheJoinedPagesFreshAfterEveryWrite(t *testing.T) {
 	hot := domain.Actor{UserID: lcUser}
 	same := func(step string) {
 		t.Helper()
-		for _, off := range []int{domain.ListCacheMinOffset, lcMembers - 10} {
+		for _, off := range []int{storecache.DeepPageOffset, lcMembers - 10} {
 			p := domain.Page{Offset: off, Limit: 20}
 			got, gotTotal, err := cached.JoinedGroups(ctx, hot, lcUser, p)
 			if err != nil {
@@ -214,7 +228,7 @@ func TestListCacheConcurrentReadsSeeAcknowledgedWrites(t *testing.T) {
 				}
 				before := acked.Load()
 				_, total, err := cached.ListMembers(ctx, owner, domain.MemberQuery{GroupID: lcGroup,
-					Page: domain.Page{Offset: domain.ListCacheMinOffset + r, Limit: 10}})
+					Page: domain.Page{Offset: storecache.DeepPageOffset + r, Limit: 10}})
 				if err != nil {
 					t.Error(err)
 					return
@@ -236,8 +250,7 @@ func TestListCacheConcurrentReadsSeeAcknowledgedWrites(t *testing.T) {
 	wg.Wait()
 }
 
-// countingStore counts list builds; it hides the store's optional
-// VersionStateReader, so the cache reads versions with VersionLog.
+// countingStore counts list builds.
 type countingStore struct {
 	domain.Store
 	builds atomic.Int64
@@ -248,10 +261,10 @@ func (c *countingStore) MemberUserIDs(ctx context.Context, groupID string) ([]st
 	return c.Store.MemberUserIDs(ctx, groupID)
 }
 
-func TestListCacheReusesListUntilVersionMoves(t *testing.T) {
-	cached, plain := lcSetup(t)
-	cs := &countingStore{Store: cached.Store()}
-	svc := domain.NewService(cs, domain.Options{})
+func TestListCacheReusesListUntilAWrite(t *testing.T) {
+	db, plain := lcSetupStore(t)
+	cs := &countingStore{Store: db}
+	svc := cachedService(cs)
 	ctx := context.Background()
 	read := func() {
 		t.Helper()
@@ -272,13 +285,13 @@ func TestListCacheReusesListUntilVersionMoves(t *testing.T) {
 	}
 }
 
-// First pages use a list the cache holds at the current version but never
+// First pages use a list the cache holds at its current token but never
 // build one: a busy group's first pages must not rebuild a long list after
 // every write.
 func TestListCacheShallowPagesNeverBuild(t *testing.T) {
-	cached, plain := lcSetup(t)
-	cs := &countingStore{Store: cached.Store()}
-	svc := domain.NewService(cs, domain.Options{})
+	db, plain := lcSetupStore(t)
+	cs := &countingStore{Store: db}
+	svc := cachedService(cs)
 	ctx := context.Background()
 	first := func(step string) {
 		t.Helper()
@@ -298,7 +311,7 @@ func TestListCacheShallowPagesNeverBuild(t *testing.T) {
 	deep := func() {
 		t.Helper()
 		if _, _, err := svc.ListMembers(ctx, owner, domain.MemberQuery{GroupID: lcGroup,
-			Page: domain.Page{Offset: domain.ListCacheMinOffset, Limit: 20}}); err != nil {
+			Page: domain.Page{Offset: storecache.DeepPageOffset, Limit: 20}}); err != nil {
 			t.Fatal(err)
 		}
 	}
