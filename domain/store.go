@@ -11,6 +11,8 @@ import "context"
 // ErrUnavailable (all matched with errors.Is).
 type Store interface {
 	Reader
+	// EventLog reads the durable event log back for delivery (events.go).
+	EventLog
 	// Write runs fn in one write transaction and commits it durably before
 	// returning. If fn returns an error nothing it wrote is kept. fn may be
 	// run more than once (a backend may retry on serialization failure), so

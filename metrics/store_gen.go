@@ -335,3 +335,70 @@ func (t *tx) VersionState(ctx context.Context, owner domain.VersionOwner) (v0 do
 	defer t.m.observeSince("tx.VersionState", time.Now(), &err)
 	return t.next.VersionState(ctx, owner)
 }
+
+// The event log's reads and bookkeeping, timed like the queries.
+
+func (s *store) ReadEvents(ctx context.Context, after domain.EventPos, limit int) (v0 []domain.Event, err error) {
+	defer s.m.observeSince("ReadEvents", time.Now(), &err)
+	return s.next.ReadEvents(ctx, after, limit)
+}
+
+func (s *store) EventPosOf(ctx context.Context, id int64) (v0 domain.EventPos, v1 bool, err error) {
+	defer s.m.observeSince("EventPosOf", time.Now(), &err)
+	return s.next.EventPosOf(ctx, id)
+}
+
+func (s *store) EventHead(ctx context.Context) (v0 domain.EventPos, err error) {
+	defer s.m.observeSince("EventHead", time.Now(), &err)
+	return s.next.EventHead(ctx)
+}
+
+func (s *store) PruneEvents(ctx context.Context, before int64, limit int) (v0 int, err error) {
+	defer s.m.observeSince("PruneEvents", time.Now(), &err)
+	return s.next.PruneEvents(ctx, before, limit)
+}
+
+func (s *store) SinkState(ctx context.Context, sink string) (v0 domain.EventPos, v1 bool, err error) {
+	defer s.m.observeSince("SinkState", time.Now(), &err)
+	return s.next.SinkState(ctx, sink)
+}
+
+func (s *store) DeliveredSeqs(ctx context.Context, sink string, partitions []string) (v0 map[string]int64, err error) {
+	defer s.m.observeSince("DeliveredSeqs", time.Now(), &err)
+	return s.next.DeliveredSeqs(ctx, sink, partitions)
+}
+
+func (s *store) SaveSinkProgress(ctx context.Context, sink string, pos domain.EventPos, seqs map[string]int64, dead []domain.DeadLetter) (err error) {
+	defer s.m.observeSince("SaveSinkProgress", time.Now(), &err)
+	return s.next.SaveSinkProgress(ctx, sink, pos, seqs, dead)
+}
+
+func (s *store) DeadLetters(ctx context.Context, sink string, limit int) (v0 []domain.DeadLetter, err error) {
+	defer s.m.observeSince("DeadLetters", time.Now(), &err)
+	return s.next.DeadLetters(ctx, sink, limit)
+}
+
+func (s *store) CountDeadLetters(ctx context.Context) (v0 map[string]int64, err error) {
+	defer s.m.observeSince("CountDeadLetters", time.Now(), &err)
+	return s.next.CountDeadLetters(ctx)
+}
+
+func (s *store) ReplayDeadLetters(ctx context.Context, sink string, eventIDs []int64) (v0 int, err error) {
+	defer s.m.observeSince("ReplayDeadLetters", time.Now(), &err)
+	return s.next.ReplayDeadLetters(ctx, sink, eventIDs)
+}
+
+func (s *store) TakeReplays(ctx context.Context, sink string, limit int) (v0 []domain.DeadLetter, v1 []domain.Event, err error) {
+	defer s.m.observeSince("TakeReplays", time.Now(), &err)
+	return s.next.TakeReplays(ctx, sink, limit)
+}
+
+func (s *store) ResolveDeadLetter(ctx context.Context, sink string, eventID int64, errMsg string) (err error) {
+	defer s.m.observeSince("ResolveDeadLetter", time.Now(), &err)
+	return s.next.ResolveDeadLetter(ctx, sink, eventID, errMsg)
+}
+
+func (s *store) TryLease(ctx context.Context, name string) (v0 domain.Lease, v1 bool, err error) {
+	defer s.m.observeSince("TryLease", time.Now(), &err)
+	return s.next.TryLease(ctx, name)
+}

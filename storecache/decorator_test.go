@@ -13,6 +13,7 @@ import (
 // fails this test until it is placed on one side or the other.
 func TestDecoratorDecidesEveryMethod(t *testing.T) {
 	const fresh = "reads the database, never staler than the cache"
+	const log = "the event log's bookkeeping: nothing the cache holds"
 	declared.Cover(t, ".", "Store", reflect.TypeFor[domain.Store](), map[string]string{
 		"Close": "closes the store", "Ping": "pings the store",
 		"CountGroups": fresh, "CountJoined": fresh, "CountLiveGroups": fresh, "GetAttributes": fresh,
@@ -20,6 +21,10 @@ func TestDecoratorDecidesEveryMethod(t *testing.T) {
 		"GroupsWithMutedMembers": fresh, "ListGroupsAfter": fresh, "ListJoined": fresh,
 		"ListJoinedAfter": fresh, "ListLiveGroupsAfter": fresh, "ListMembersAfter": fresh,
 		"ListRequests": fresh, "ListUsers": fresh, "SearchGroups": fresh, "VersionLog": fresh, "VersionState": fresh,
+		// The event log is read by the dispatcher only, never cached.
+		"ReadEvents": fresh, "EventPosOf": fresh, "EventHead": fresh, "PruneEvents": log, "SinkState": fresh,
+		"DeliveredSeqs": fresh, "SaveSinkProgress": log, "DeadLetters": fresh, "CountDeadLetters": fresh,
+		"ReplayDeadLetters": log, "TakeReplays": fresh, "ResolveDeadLetter": log, "TryLease": log,
 	})
 	const own = "a transaction's reads are its own, never cached"
 	const untouched = "changes nothing the cache holds"

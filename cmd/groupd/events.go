@@ -53,10 +53,7 @@ func (v *eventFlagValues) parse(c *EventsConfig) error {
 // retention, even without sinks.
 func (m *Main) startEvents(db domain.Store) error {
 	c := m.Config
-	log, ok := db.(domain.EventLog)
-	if !ok {
-		return fmt.Errorf("events: the %T store has no event log", db)
-	}
+	log := domain.EventLog(db)
 	var sinks []events.Sink
 	var hooks events.WebhookConfig
 	if c.Events.OpenIMWebhooksFile != "" {
