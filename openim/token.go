@@ -5,11 +5,8 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -190,83 +187,4 @@ func (m *MemoryRevoker) Revoke(_ context.Context, userID string, platformID int)
 	defer m.mu.Unlock()
 	m.gens[revokeKey(userID, platformID)]++
 	return nil
-}
-
-// FileRevoker keeps generations in memory and in a JSON file, rewritten
-// (atomically, fsync'd) on every Revoke, so logouts survive restarts.
-type FileRevoker struct {
-	path string
-	mu   sync.Mutex
-	mem  MemoryRevoker
-}
-
-// OpenFileRevoker loads path (a missing file is an empty state).
-func OpenFileRevoker(path string) (*FileRevoker, error) {
-	f := &FileRevoker{path: path, mem: MemoryRevoker{gens: map[string]uint64{}}}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return f, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read token revocations: %w", err)
-	}
-	if err := json.Unmarshal(b, &f.mem.gens); err != nil {
-		return nil, fmt.Errorf("parse token revocations %s: %w", path, err)
-	}
-	return f, nil
-}
-
-func (f *FileRevoker) Generation(ctx context.Context, userID string, platformID int) (uint64, error) {
-	return f.mem.Generation(ctx, userID, platformID)
-}
-
-func (f *FileRevoker) Revoke(_ context.Context, userID string, platformID int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.mem.mu.RLock()
-	next := make(map[string]uint64, len(f.mem.gens)+1)
-	for k, v := range f.mem.gens {
-		next[k] = v
-	}
-	f.mem.mu.RUnlock()
-	next[revokeKey(userID, platformID)]++
-	if err := writeFileAtomic(f.path, next); err != nil {
-		return fmt.Errorf("save token revocations: %w", err)
-	}
-	f.mem.mu.Lock()
-	f.mem.gens = next
-	f.mem.mu.Unlock()
-	return nil
-}
-
-func writeFileAtomic(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
 }

@@ -5,37 +5,57 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/groupd/groupd/internal/teststore"
 )
 
-func TestFileRevokerPersists(t *testing.T) {
+// Logouts live in the store on every backend; the file an older groupd kept
+// is moved into it at start, and a store that already counts more keeps its
+// count.
+func TestRevocationsFileImportedIntoTheStore(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "revoked.json")
-	r, err := OpenFileRevoker(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g, _ := r.Generation(ctx, "alice", 1); g != 0 {
-		t.Fatalf("fresh generation %d", g)
-	}
-	for range 2 {
-		if err := r.Revoke(ctx, "alice", 1); err != nil {
+	teststore.Each(t, func(t *testing.T, kind teststore.Kind) {
+		db := teststore.Open(t, kind)
+		r := NewStoreRevoker(db)
+		if err := r.Revoke(ctx, "bob", 1); err != nil {
 			t.Fatal(err)
 		}
-	}
-	r2, err := OpenFileRevoker(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g, _ := r2.Generation(ctx, "alice", 1); g != 2 {
-		t.Fatalf("generation after reopen %d, want 2", g)
-	}
-	if g, _ := r2.Generation(ctx, "alice", 2); g != 0 {
-		t.Fatalf("other platform generation %d", g)
-	}
-	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := OpenFileRevoker(path); err == nil {
-		t.Fatal("corrupt file accepted")
-	}
+		for range 3 {
+			if err := r.Revoke(ctx, "carol", 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "openim-revoked-tokens.json")
+		if err := os.WriteFile(path, []byte(`{"1/alice":2,"1/bob":4,"2/carol":1}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := ImportRevocationsFile(ctx, db, path); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			user     string
+			platform int
+			want     uint64
+		}{{"alice", 1, 2}, {"bob", 1, 4}, {"carol", 2, 3}, {"alice", 2, 0}, {"dave", 1, 0}} {
+			if g, err := r.Generation(ctx, c.user, c.platform); err != nil || g != c.want {
+				t.Errorf("%s/%d generation %d (%v), want %d", c.user, c.platform, g, err, c.want)
+			}
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Fatalf("the file is still in place: %v", err)
+		}
+		if _, err := os.Stat(path + ".imported"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ImportRevocationsFile(ctx, db, path); err != nil { // nothing left to import
+			t.Fatal(err)
+		}
+		bad := filepath.Join(t.TempDir(), "bad.json")
+		if err := os.WriteFile(bad, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := ImportRevocationsFile(ctx, db, bad); err == nil {
+			t.Fatal("corrupt file accepted")
+		}
+	})
 }

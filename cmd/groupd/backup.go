@@ -56,8 +56,8 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(stderr, "groupd: backed up %s to %s (%d bytes, %v)\n", src, *out, fi.Size(), time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(stderr, "groupd: the backup holds the database only; keep %s and %s too (the admin secret and force_logout state)\n",
-		filepath.Join(*dataDir, "secret"), filepath.Join(*dataDir, "openim-revoked-tokens.json"))
+	fmt.Fprintf(stderr, "groupd: the backup holds the database (force_logout state included); keep %s too (the admin secret)\n",
+		filepath.Join(*dataDir, "secret"))
 	return nil
 }
 

@@ -113,7 +113,9 @@ func (m *Main) openBackends(ctx context.Context) (_ *backends, err error) {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		b.db = db
-		if b.revoker, err = openim.OpenFileRevoker(filepath.Join(c.DataDir, "openim-revoked-tokens.json")); err != nil {
+		// An older groupd kept force_logout state in this file; it now
+		// lives in the database on every backend.
+		if err := openim.ImportRevocationsFile(ctx, db, filepath.Join(c.DataDir, "openim-revoked-tokens.json")); err != nil {
 			return nil, err
 		}
 	} else {
@@ -122,8 +124,8 @@ func (m *Main) openBackends(ctx context.Context) (_ *backends, err error) {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		b.db = db
-		b.revoker = openim.NewStoreRevoker(db)
 	}
+	b.revoker = openim.NewStoreRevoker(b.db)
 	cacheLog := m.Logger.With("component", "cache")
 	if c.Redis == "" {
 		b.store = b.db
