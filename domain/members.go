@@ -131,12 +131,6 @@ func (s *Service) requestFor(ctx context.Context, tx Tx, in InviteInput, ids []s
 	return s.emit(ctx, tx, Actor{UserID: inviter}, EventRequestCreated, in.GroupID, ids, EventData{Requests: reqs, Reason: in.Reason})
 }
 
-// KickMembers removes members. The owner removes anyone but themself;
-// admins remove ordinary members; app admins anyone but the owner.
-func (s *Service) KickMembers(ctx context.Context, a Actor, groupID string, userIDs []string, reason string, partial bool) ([]ItemError, error) {
-	return s.Kick(ctx, a, KickInput{GroupID: groupID, UserIDs: userIDs, Reason: reason, Partial: partial})
-}
-
 func kickRule(a Actor, role int, g Group, byID map[string]Member, id string, serverOp bool) error {
 	m, ok := byID[id]
 	switch {
@@ -226,24 +220,6 @@ func (s *Service) readableGroup(ctx context.Context, a Actor, groupID string) (G
 	}
 	_, err = requireMember(ctx, s.store, groupID, a)
 	return g, err
-}
-
-// ListMembersAfter returns up to limit members with Seq > after, in join
-// order: keyset paging that is stable under concurrent joins.
-func (s *Service) ListMembersAfter(ctx context.Context, a Actor, groupID string, after int64, limit int) ([]Member, Group, error) {
-	if err := s.checkID("groupID", groupID); err != nil {
-		return nil, Group{}, err
-	}
-	g, err := s.readableGroup(ctx, a, groupID)
-	if err != nil {
-		return nil, g, err
-	}
-	ms, err := s.store.ListMembersAfter(ctx, groupID, after, limit)
-	if err != nil {
-		return nil, g, storeErr(err, "list members")
-	}
-	ms, err = s.withProfiles(ctx, ms)
-	return ms, g, err
 }
 
 // GetMembers returns the memberships of userIDs in a group, in the order asked.
@@ -357,29 +333,76 @@ type MemberPatch struct {
 
 // SetMemberInfo applies patches to memberships in one transaction. Rules:
 // nobody sets role 100 (use TransferOwner); ordinary members edit only
-// themselves and never roles; admins edit themselves and ordinary members
-// but change no roles except lowering their own; the owner edits anyone and
-// sets others' roles; app admins do everything but make owners.
-func (s *Service) SetMemberInfo(ctx context.Context, a Actor, patches []MemberPatch) error {
+// themselves and never raise their role; admins edit themselves and
+// ordinary members (their roles included); the owner edits anyone and sets
+// others' roles; app admins do everything but make or unmake owners.
+//
+// Without partial any failure fails the whole call. With partial the
+// patches are of one group, which must exist, be live and have the actor
+// as a member (or app admin); a patch that breaks a rule (invalid, not a
+// member, no permission) is skipped and reported, the others are applied.
+func (s *Service) SetMemberInfo(ctx context.Context, a Actor, patches []MemberPatch, partial bool) ([]ItemError, error) {
 	if len(patches) == 0 {
-		return Errorf(KindInvalid, "members list is empty")
+		return nil, Errorf(KindInvalid, "members list is empty")
 	}
 	if len(patches) > s.limits.MaxIDsPerCall {
-		return Errorf(KindInvalid, "members list has %d entries, at most %d allowed", len(patches), s.limits.MaxIDsPerCall)
+		return nil, Errorf(KindInvalid, "members list has %d entries, at most %d allowed", len(patches), s.limits.MaxIDsPerCall)
 	}
-	for _, p := range patches {
-		if err := s.checkMemberPatch(p); err != nil {
-			return err
+	groupID := patches[0].GroupID
+	if partial {
+		if err := s.checkID("groupID", groupID); err != nil {
+			return nil, err
 		}
 	}
-	return s.store.Write(ctx, func(tx Tx) error {
-		for _, p := range patches {
-			if err := s.setMember(ctx, tx, a, p); err != nil {
+	var invalid []ItemError
+	valid := make([]MemberPatch, 0, len(patches))
+	for _, p := range patches {
+		err := s.checkMemberPatch(p)
+		if err == nil && partial && p.GroupID != groupID {
+			err = Errorf(KindInvalid, "a partial call changes members of one group")
+		}
+		if err != nil {
+			if !partial {
+				return nil, err
+			}
+			invalid = append(invalid, itemErr(p.UserID, err))
+			continue
+		}
+		valid = append(valid, p)
+	}
+	var failed []ItemError
+	err := s.store.Write(ctx, func(tx Tx) error {
+		failed = append([]ItemError(nil), invalid...) // fn may run again
+		if partial {
+			if _, err := lockLiveGroup(ctx, tx, groupID); err != nil {
+				return err
+			}
+			if _, err := requireMember(ctx, tx, groupID, a); err != nil {
+				return err
+			}
+		}
+		for _, p := range valid {
+			err := s.setMember(ctx, tx, a, p)
+			switch {
+			case err == nil:
+			case partial && isItemKind(ErrorKind(err)):
+				failed = append(failed, itemErr(p.UserID, err))
+			default:
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return failed, nil
+}
+
+// isItemKind reports the error kinds that fail one item of a partial call
+// rather than the whole call.
+func isItemKind(k Kind) bool {
+	return k == KindInvalid || k == KindNotMember || k == KindNoPermission || k == KindUserNotFound
 }
 
 func (s *Service) checkMemberPatch(p MemberPatch) error {

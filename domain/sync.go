@@ -303,6 +303,3 @@ func (s *Service) IncrementalGroupMembersBatch(ctx context.Context, a Actor, use
 	}
 	return out, nil
 }
-
-// SyncOptions returns the version log bounds in force.
-func (s *Service) SyncOptions() SyncOptions { return s.sync }

@@ -175,14 +175,8 @@ type UserPatch struct {
 	Ex       *string
 }
 
-// UpdateUser changes a profile (the user themself or an app admin).
-func (s *Service) UpdateUser(ctx context.Context, a Actor, p UserPatch) error {
-	_, err := s.UpdateUsers(ctx, a, []UserPatch{p}, false)
-	return err
-}
-
-// UpdateUsers changes several profiles in one transaction, each by the
-// rules of UpdateUser. With partial false the first invalid, unregistered or
+// UpdateUsers changes profiles in one transaction (each user themself or an
+// app admin). With partial false the first invalid, unregistered or
 // forbidden user fails the whole call; with partial true the others are
 // changed and the failures reported, in the order of patches.
 func (s *Service) UpdateUsers(ctx context.Context, a Actor, patches []UserPatch, partial bool) ([]ItemError, error) {

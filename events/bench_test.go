@@ -97,7 +97,7 @@ func benchDelivery(b *testing.B, k teststore.Kind) {
 	time.Sleep(100 * time.Millisecond)
 	var before int64
 	for i := range 500 {
-		if _, err := svc.KickMembers(ctx, admin, fmt.Sprint("g", i%groups), []string{fmt.Sprint("u", 1+i/groups)}, "", false); err != nil {
+		if _, err := svc.Kick(ctx, admin, domain.KickInput{GroupID: fmt.Sprint("g", i%groups), UserIDs: []string{fmt.Sprint("u", 1+i/groups)}}); err != nil {
 			b.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)

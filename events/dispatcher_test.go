@@ -105,7 +105,7 @@ func workload(t *testing.T, svc *domain.Service, l domain.EventLog, prefix strin
 		uid := fmt.Sprintf("%su%d", prefix, 1+(i/groups)%9)
 		var err error
 		if _, err = svc.InviteMembers(ctx, admin, domain.InviteInput{GroupID: gid, UserIDs: []string{uid}}); domain.IsKind(err, domain.KindAlreadyMember) {
-			_, err = svc.KickMembers(ctx, admin, gid, []string{uid}, "bye", false)
+			_, err = svc.Kick(ctx, admin, domain.KickInput{GroupID: gid, UserIDs: []string{uid}, Reason: "bye"})
 		}
 		if err != nil {
 			t.Fatal(err)

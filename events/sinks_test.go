@@ -146,7 +146,7 @@ func TestOpenIMAndZIMReceivers(t *testing.T) {
 		if err := svc.UpdateGroup(ctx, admin, "g1", domain.GroupPatch{Name: &name}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.KickMembers(ctx, admin, "g1", []string{"m"}, "spam", false); err != nil {
+		if _, err := svc.Kick(ctx, admin, domain.KickInput{GroupID: "g1", UserIDs: []string{"m"}, Reason: "spam"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.QuitGroup(ctx, domain.Actor{UserID: "j"}, "g1", "j"); err != nil {

@@ -382,9 +382,9 @@ func TestMemberListFilterKeywordAndOrder(t *testing.T) {
 	w.register(t, "admin2")
 	w.clock.Advance(time.Second)
 	w.ok(t, "/group/invite_user_to_group", w.owner, map[string]any{"groupID": "g1", "invitedUserIDs": []string{"admin2"}})
-	if err := w.svc.SetMemberInfo(context.Background(), domain.Actor{UserID: "owner"}, []domain.MemberPatch{
+	if _, err := w.svc.SetMemberInfo(context.Background(), domain.Actor{UserID: "owner"}, []domain.MemberPatch{
 		{GroupID: "g1", UserID: "admin2", RoleLevel: ptr(domain.RoleAdmin), Nickname: ptr("boss two")},
-		{GroupID: "g1", UserID: "member", Nickname: ptr("the boss")}}); err != nil {
+		{GroupID: "g1", UserID: "member", Nickname: ptr("the boss")}}, false); err != nil {
 		t.Fatal(err)
 	}
 	list := func(filter int, keyword string) []string {

@@ -272,7 +272,7 @@ type kickReq struct {
 }
 
 func (h *Handler) kickGroup(ctx context.Context, c *call, req *kickReq) (any, error) {
-	_, err := h.svc.KickMembers(ctx, c.actor, req.GroupID, req.KickedUserIDs, req.Reason, false)
+	_, err := h.svc.Kick(ctx, c.actor, domain.KickInput{GroupID: req.GroupID, UserIDs: req.KickedUserIDs, Reason: req.Reason})
 	return nil, err
 }
 

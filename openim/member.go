@@ -31,5 +31,6 @@ func (h *Handler) setGroupMemberInfo(ctx context.Context, c *call, req *setMembe
 		patches[i] = domain.MemberPatch{GroupID: m.GroupID, UserID: m.UserID, Nickname: m.Nickname.ptr(),
 			FaceURL: m.FaceURL.ptr(), Ex: m.Ex.ptr(), RoleLevel: optInt(m.RoleLevel)}
 	}
-	return nil, h.svc.SetMemberInfo(ctx, c.actor, patches)
+	_, err := h.svc.SetMemberInfo(ctx, c.actor, patches, false)
+	return nil, err
 }

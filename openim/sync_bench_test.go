@@ -123,7 +123,7 @@ func newBenchSync(b *testing.B, size int) *benchSync {
 	if _, err := svc.InviteMembers(ctx, owner, domain.InviteInput{GroupID: "g", UserIDs: ids[size : size+2]}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := svc.KickMembers(ctx, owner, "g", ids[2:4], "", false); err != nil {
+	if _, err := svc.Kick(ctx, owner, domain.KickInput{GroupID: "g", UserIDs: ids[2:4]}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := svc.MuteMembers(ctx, owner, "g", ids[4:7], time.Now().Add(time.Hour).UnixMilli(), false); err != nil {
@@ -131,7 +131,7 @@ func newBenchSync(b *testing.B, size int) *benchSync {
 	}
 	for _, id := range ids[7:10] {
 		name := "renamed"
-		if err := svc.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: "g", UserID: id, Nickname: &name}}); err != nil {
+		if _, err := svc.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: "g", UserID: id, Nickname: &name}}, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -72,7 +72,7 @@ type updateUserInfoReq struct {
 // updateUserInfo: empty strings leave fields unchanged.
 func (h *Handler) updateUserInfo(ctx context.Context, c *call, req *updateUserInfoReq) (any, error) {
 	u := req.UserInfo
-	return nil, h.svc.UpdateUser(ctx, c.actor, domain.UserPatch{UserID: u.UserID,
+	return nil, h.updateUser(ctx, c, domain.UserPatch{UserID: u.UserID,
 		Nickname: nonEmpty(u.Nickname), FaceURL: nonEmpty(u.FaceURL), Ex: nonEmpty(u.Ex)})
 }
 
@@ -89,8 +89,14 @@ type updateUserInfoExReq struct {
 // leaves it unchanged.
 func (h *Handler) updateUserInfoEx(ctx context.Context, c *call, req *updateUserInfoExReq) (any, error) {
 	u := req.UserInfo
-	return nil, h.svc.UpdateUser(ctx, c.actor, domain.UserPatch{UserID: u.UserID,
+	return nil, h.updateUser(ctx, c, domain.UserPatch{UserID: u.UserID,
 		Nickname: u.Nickname.ptr(), FaceURL: u.FaceURL.ptr(), Ex: u.Ex.ptr()})
+}
+
+// updateUser applies one user's patch (the user themself or an app admin).
+func (h *Handler) updateUser(ctx context.Context, c *call, p domain.UserPatch) error {
+	_, err := h.svc.UpdateUsers(ctx, c.actor, []domain.UserPatch{p}, false)
+	return err
 }
 
 type pageReq struct {

@@ -132,25 +132,28 @@ func TestListCacheMemberPagesFreshAfterEveryWrite(t *testing.T) {
 			return err
 		}},
 		{"kick one before the page", func() error {
-			_, err := cached.KickMembers(ctx, owner, lcGroup, []string{lcUserID(5)}, "", false)
+			_, err := cached.Kick(ctx, owner, domain.KickInput{GroupID: lcGroup, UserIDs: []string{lcUserID(5)}})
 			return err
 		}},
 		{"quit", func() error { return cached.QuitGroup(ctx, domain.Actor{UserID: lcUserID(7)}, lcGroup, "") }},
 		{"promote a member to admin (moves to the front)", func() error {
 			role := domain.RoleAdmin
-			return cached.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 3), RoleLevel: &role}})
+			_, err := cached.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 3), RoleLevel: &role}}, false)
+			return err
 		}},
 		{"demote", func() error {
 			role := domain.RoleMember
-			return cached.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 3), RoleLevel: &role}})
+			_, err := cached.SetMemberInfo(ctx, owner, []domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 3), RoleLevel: &role}}, false)
+			return err
 		}},
 		{"transfer ownership", func() error {
 			return cached.TransferOwner(ctx, owner, lcGroup, "", lcUserID(lcMembers-1))
 		}},
 		{"nickname change on the page", func() error {
 			nick := "renamed"
-			return cached.SetMemberInfo(ctx, domain.Actor{UserID: lcUserID(lcMembers - 2)},
-				[]domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 2), Nickname: &nick}})
+			_, err := cached.SetMemberInfo(ctx, domain.Actor{UserID: lcUserID(lcMembers - 2)},
+				[]domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 2), Nickname: &nick}}, false)
+			return err
 		}},
 		{"mute on the page", func() error {
 			_, err := cached.MuteMembers(ctx, domain.Actor{Admin: true}, lcGroup, []string{lcUserID(lcMembers - 4)}, cached.NowMillis()+60_000, false)
@@ -197,7 +200,7 @@ func TestListCacheJoinedPagesFreshAfterEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("joined one more")
-	if _, err := cached.KickMembers(ctx, domain.Actor{UserID: lcUserID(1)}, fmt.Sprintf("g%05d", lcMembers-5), []string{lcUser}, "", false); err != nil {
+	if _, err := cached.Kick(ctx, domain.Actor{UserID: lcUserID(1)}, domain.KickInput{GroupID: fmt.Sprintf("g%05d", lcMembers-5), UserIDs: []string{lcUser}}); err != nil {
 		t.Fatal(err)
 	}
 	same("kicked from one on the page")

@@ -221,7 +221,8 @@ func (h *handler) setGroupMemberRole(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, h.svc.SetMemberInfo(c.ctx, a, []domain.MemberPatch{{GroupID: groupID, UserID: to, RoleLevel: &level, CustomRole: &custom}})
+	_, err = h.svc.SetMemberInfo(c.ctx, a, []domain.MemberPatch{{GroupID: groupID, UserID: to, RoleLevel: &level, CustomRole: &custom}}, false)
+	return nil, err
 }
 
 // setGroupMembersNickname sets up to 20 members' nicknames in the group;
@@ -264,7 +265,7 @@ func (h *handler) setGroupMembersNickname(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := h.svc.SetMemberInfoPartial(c.ctx, a, req.GroupID, patches)
+	items, err := h.svc.SetMemberInfo(c.ctx, a, patches, true)
 	if err != nil {
 		return nil, err
 	}
