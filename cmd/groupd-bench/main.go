@@ -43,7 +43,18 @@ type options struct {
 	pageSize   int
 	seedBatch  int
 	rounds     int
+	// profileDir, in exec mode, runs groupd with --pprof-addr and saves a
+	// CPU profile of the server over each max attack there.
+	profileDir string
+	// groupdFlags are extra flags for the groupd binary (exec mode).
+	groupdFlags []string
 }
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -66,6 +77,8 @@ func main() {
 	fs.IntVar(&o.rounds, "rounds", 5, "slices each max attack is cut into, alternating groupd and the ceiling")
 	fs.IntVar(&o.seedBatch, "seed-batch", 500_000, "memberships per seeding transaction")
 	fs.IntVar(&o.pageSize, "page", 20, "showNumber of the paged list endpoints")
+	fs.StringVar(&o.profileDir, "server-profile", "", "exec mode: run groupd with --pprof-addr and write a CPU profile of the server over each endpoint's max attack to DIR/<endpoint>.prof")
+	fs.Var((*multiFlag)(&o.groupdFlags), "groupd-flag", "extra flag for groupd (repeatable), e.g. --groupd-flag=--gzip-min-bytes=0; the environment (GOGC, GOMEMLIMIT) passes through")
 	fs.Parse(os.Args[1:])
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "groupd-bench:", err)
@@ -175,7 +188,7 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 		}
-		srv, err = startExec(ctx, bin, o.dataDir, o.dbURL, logPath)
+		srv, err = startExec(ctx, bin, o.dataDir, o.dbURL, logPath, o.profileDir != "", o.groupdFlags)
 	}
 	if err != nil {
 		return fmt.Errorf("start groupd: %w", err)
@@ -245,6 +258,7 @@ func run(ctx context.Context, o options) error {
 		// see the same (shared, varying) machine.
 		var real, top attacker
 		rounds := max(1, o.rounds)
+		stopProfile := srv.profile(o.profileDir, ep.name, o.duration, ep.read)
 		for range rounds {
 			cpu0, io0 := serverCPU(srv), serverIO(srv)
 			real.run(base, ep, 0, workersFor(ep, o), o.duration/time.Duration(rounds))
@@ -254,6 +268,7 @@ func run(ctx context.Context, o options) error {
 				top.run(ceilBase, ep, 0, o.workers, o.duration/time.Duration(rounds))
 			}
 		}
+		stopProfile()
 		cpu, written := row.max.cpu, row.max.written
 		row.max = real.result()
 		row.max.cpu, row.max.written = cpu, written

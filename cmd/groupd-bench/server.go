@@ -41,6 +41,47 @@ type server struct {
 	stop    func() error
 	// stats, in process only, reads the store's writer counters.
 	stats func() sqlite.Stats
+	// pprofAddr is groupd's --pprof-addr (exec mode with --server-profile).
+	pprofAddr string
+}
+
+// profile starts a CPU profile of the exec'd server for the max attack of
+// endpoint name (which, for a read, alternates with the ceiling: twice
+// d), written to dir/<name>.prof; the returned func waits for it. A no-op
+// without dir or in process.
+func (s *server) profile(dir, name string, d time.Duration, read bool) (wait func()) {
+	if dir == "" || s.pprofAddr == "" {
+		return func() {}
+	}
+	if read {
+		d *= 2
+	}
+	secs := max(1, int((d+time.Second/2)/time.Second))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		path := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".prof")
+		c := &http.Client{Timeout: time.Duration(secs)*time.Second + time.Minute}
+		resp, err := c.Get("http://" + s.pprofAddr + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs))
+		if err != nil {
+			logf("%s: server profile: %v", name, err)
+			return
+		}
+		defer resp.Body.Close()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			logf("%s: server profile: %v", name, err)
+			return
+		}
+		f, err := os.Create(path)
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			logf("%s: server profile: %v", name, err)
+		}
+	}()
+	return func() { <-done }
 }
 
 // freeAddr picks a free loopback port.
@@ -79,16 +120,24 @@ func groupdArgs(addr, dataDir, dbURL string) []string {
 }
 
 // startExec runs the groupd binary and waits until it answers /readyz.
-func startExec(ctx context.Context, bin, dataDir, dbURL, logPath string) (*server, error) {
+func startExec(ctx context.Context, bin, dataDir, dbURL, logPath string, pprof bool, extra []string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
+	}
+	args := append(groupdArgs(addr, dataDir, dbURL), extra...)
+	var pprofAddr string
+	if pprof {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof-addr", pprofAddr)
 	}
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, groupdArgs(addr, dataDir, dbURL)...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	begin := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -97,7 +146,7 @@ func startExec(ctx context.Context, bin, dataDir, dbURL, logPath string) (*serve
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logf.Close() }()
-	s := &server{addr: addr, cmd: cmd}
+	s := &server{addr: addr, cmd: cmd, pprofAddr: pprofAddr}
 	s.stop = func() error {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
