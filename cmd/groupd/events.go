@@ -4,10 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/events"
+	"github.com/groupd/groupd/events/feed"
 )
 
 // EventsConfig configures the event log's retention and the sinks the
@@ -21,6 +24,11 @@ type EventsConfig struct {
 
 	ZIMCallbackURL    string
 	ZIMCallbackSecret string // empty: the ZIM ServerSecret
+
+	FeedMax int // change feeds (GET /events) served at once
+
+	NATSURL    string // NATS JetStream sink (nats.go)
+	NATSStream string
 }
 
 type eventFlagValues struct{ retention, horizon string }
@@ -33,6 +41,7 @@ func eventFlags(fs *flag.FlagSet, c *EventsConfig, env func(name, def string) st
 	fs.StringVar(&c.OpenIMWebhooksFile, "openim-webhooks", env("GROUPD_OPENIM_WEBHOOKS", ""), "OpenIM webhooks.yml: after-callbacks to its url, each as enabled there (GROUPD_OPENIM_WEBHOOKS)")
 	fs.StringVar(&c.OpenIMWebhookURL, "openim-webhook-url", env("GROUPD_OPENIM_WEBHOOK_URL", ""), "send every OpenIM after-callback to this URL (url + \"/\" + callbackCommand); overrides the file's url (GROUPD_OPENIM_WEBHOOK_URL)")
 	fs.StringVar(&c.ZIMCallbackURL, "zim-callback-url", env("GROUPD_ZIM_CALLBACK_URL", ""), "URL of the ZIM group callbacks (group_create, group_destroy, group_join, group_exit) (GROUPD_ZIM_CALLBACK_URL)")
+	fs.IntVar(&c.FeedMax, "events-feed-max", envInt(env, "GROUPD_EVENTS_FEED_MAX", 1000), "change feeds (GET /events, Server-Sent Events) served at once; over it HTTP 503 (GROUPD_EVENTS_FEED_MAX)")
 	fs.StringVar(&c.ZIMCallbackSecret, "zim-callback-secret", env("GROUPD_ZIM_CALLBACK_SECRET", ""), "secret of the ZIM callback signature; empty: --zim-server-secret (GROUPD_ZIM_CALLBACK_SECRET)")
 	return v
 }
@@ -102,6 +111,25 @@ func (m *Main) startEvents(db domain.Store) error {
 	m.Logger.Info("events: dispatcher started", "sinks", fmt.Sprint(names), "retention", c.Events.Retention.String(),
 		"retry", c.Events.Horizon.String())
 	return nil
+}
+
+// mountFeed serves the change feed at GET /events (package events/feed):
+// tokens are checked through the OpenIM API on mux.
+func (m *Main) mountFeed(mux *http.ServeMux, db domain.Store) *feed.Feed {
+	f := feed.New(feed.Config{Log: db, Memberships: feed.DomainMemberships(db), Auth: feed.OpenIMAuth(mux),
+		MaxFeeds: m.Config.Events.FeedMax, Logger: m.Logger.With("component", "events-feed")})
+	mux.Handle("GET /events", f)
+	if m.metrics != nil {
+		m.metrics.Registry.MustRegister(feed.Collector(f))
+	}
+	return f
+}
+
+func envInt(env func(name, def string) string, name string, def int) int {
+	if n, err := strconv.Atoi(env(name, strconv.Itoa(def))); err == nil {
+		return n
+	}
+	return def
 }
 
 // stopEvents stops the dispatcher (deliveries under way end; what they

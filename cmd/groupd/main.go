@@ -218,6 +218,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		io.WriteString(w, "ok\n")
 	})
 	m.mountDevX(mux) // devx.go: /openapi.json, /metrics, /admin/
+	feedH := m.mountFeed(mux, db) // events.go: GET /events
 
 	m.server = &http.Server{
 		Handler:           m.metrics.Middleware(adm),
@@ -228,6 +229,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	m.server.RegisterOnShutdown(feedH.Shutdown) // streams do not end by themselves
 	srv := m.server // Close sets m.server to nil, maybe before this goroutine runs
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

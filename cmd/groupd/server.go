@@ -108,8 +108,12 @@ func newAdmission(next http.Handler, maxInflight int, bodyTimeout time.Duration,
 	return a
 }
 
-// exempt paths have no body to wait for and are never refused.
-func exempt(path string) bool { return path == "/healthz" || path == "/readyz" || path == "/metrics" }
+// exempt paths have no body to wait for and are never refused. The change
+// feed (/events) is long-lived: it has a limit of its own
+// (--events-feed-max) instead of holding a --max-inflight slot.
+func exempt(path string) bool {
+	return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/events"
+}
 
 func (a *admission) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if exempt(r.URL.Path) {
