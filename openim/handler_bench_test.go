@@ -317,7 +317,7 @@ func BenchmarkEncode(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					clear(dw.h)
-					respond(dw, r, a.data, nil)
+					respond(dw, r, a.data, nil, 1) // gzip whenever the request accepts it
 				}
 				b.ReportMetric(float64(dw.n)/float64(b.N), "B/answer")
 			})

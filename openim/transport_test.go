@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,10 +60,10 @@ func TestHeaders(t *testing.T) {
 		}
 	})
 	t.Run("gzip", func(t *testing.T) {
-		// An answer of at least gzipMinBytes is compressed.
-		ids := make([]string, 20)
+		// An answer of at least DefaultGzipMinBytes is compressed.
+		ids := make([]string, 200)
 		for i := range ids {
-			ids[i] = "gzip-user-" + strings.Repeat("x", 20) + string(rune('a'+i))
+			ids[i] = "gzip-user-" + strings.Repeat("x", 20) + strconv.Itoa(i)
 		}
 		e.register(t, ids...)
 		resp, raw := e.do(t, "/user/get_users_info", map[string]string{"token": e.admin, "Accept-Encoding": "deflate, gzip;q=0.8"},
@@ -86,7 +87,7 @@ func TestHeaders(t *testing.T) {
 				} `json:"usersInfo"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal(plain, &r); err != nil || r.ErrCode != 0 || len(r.Data.UsersInfo) != len(ids) || len(plain) < gzipMinBytes {
+		if err := json.Unmarshal(plain, &r); err != nil || r.ErrCode != 0 || len(r.Data.UsersInfo) != len(ids) || len(plain) < DefaultGzipMinBytes {
 			t.Fatalf("err %v, %d bytes: %s", err, len(plain), plain)
 		}
 	})

@@ -226,8 +226,9 @@ type envelope struct {
 
 // respond writes the answer for (data, err), with HTTP 200 unless the error
 // says otherwise, and returns the errCode and status sent. A nil data omits
-// the data field.
-func respond(w http.ResponseWriter, r *http.Request, data any, err error) (int, int) {
+// the data field. An answer of at least gzipMin bytes (never when gzipMin
+// < 0) is gzip-compressed for a client that accepts it.
+func respond(w http.ResponseWriter, r *http.Request, data any, err error, gzipMin int) (int, int) {
 	env := envelope{Data: data}
 	status := http.StatusOK
 	if err != nil {
@@ -237,22 +238,33 @@ func respond(w http.ResponseWriter, r *http.Request, data any, err error) (int, 
 			status = ae.status
 		}
 	}
-	body, merr := json.Marshal(env)
-	if merr != nil {
-		env = envelope{ErrCode: codeInternal, ErrMsg: codeNames[codeInternal], ErrDlt: errorf(codeInternal, "").dlt}
-		body, _ = json.Marshal(env)
+	bp := bodyBuffers.Get().(*[]byte)
+	defer putBodyBuffer(bp)
+	var body []byte
+	if fast, ok := data.(appender); ok && err == nil {
+		body = appendOKEnvelope((*bp)[:0], fast)
+		*bp = body // keep the grown buffer
+	} else {
+		var merr error
+		if body, merr = json.Marshal(env); merr != nil {
+			env = envelope{ErrCode: codeInternal, ErrMsg: codeNames[codeInternal], ErrDlt: errorf(codeInternal, "").dlt}
+			body, _ = json.Marshal(env)
+		}
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Add("Vary", "Accept-Encoding")
-	if len(body) >= gzipMinBytes && acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		var buf bytes.Buffer
+	if gzipMin >= 0 && len(body) >= gzipMin && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		zp := bodyBuffers.Get().(*[]byte)
+		defer putBodyBuffer(zp)
+		buf := bytes.NewBuffer((*zp)[:0])
 		zw := gzipWriters.Get().(*gzip.Writer)
-		zw.Reset(&buf)
+		zw.Reset(buf)
 		_, _ = zw.Write(body)
 		_ = zw.Close()
 		gzipWriters.Put(zw)
 		body = buf.Bytes()
+		*zp = body
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -264,6 +276,22 @@ func respond(w http.ResponseWriter, r *http.Request, data any, err error) (int, 
 	return env.ErrCode, status
 }
 
+// bodyBuffers reuses answer buffers (the JSON, and its gzip): the
+// ResponseWriter copies what it is given, so a buffer is free once written.
+var bodyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 8<<10)
+	return &b
+}}
+
+// putBodyBuffer returns a buffer to bodyBuffers, unless one answer made it
+// large (kept, it would pin that memory).
+func putBodyBuffer(bp *[]byte) {
+	if cap(*bp) <= 256<<10 {
+		*bp = (*bp)[:0]
+		bodyBuffers.Put(bp)
+	}
+}
+
 // gzipWriters reuses gzip writers: each holds about 800 KB of compressor
 // state, too much to allocate per reply. BestSpeed: JSON answers of a few
 // KiB shrink nearly as much as at the default level, at a fraction of the
@@ -272,10 +300,6 @@ var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // cannot fail for a valid level
 	return zw
 }}
-
-// gzipMinBytes is the smallest answer worth compressing: below it the
-// Huffman tables cost more CPU (≈20 µs) than the bytes saved are worth.
-const gzipMinBytes = 1024
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (q=0 refuses it).
 func acceptsGzip(values []string) bool {
