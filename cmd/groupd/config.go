@@ -54,6 +54,9 @@ type Config struct {
 
 	// Events: retention and sinks of the event log (events.go).
 	Events EventsConfig
+
+	// GzipMinBytes is openim.Config.GzipMinBytes (perf.go).
+	GzipMinBytes int
 }
 
 // usageHeader opens groupd --help: the subcommands, then the flags.
@@ -100,6 +103,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GROUPD_METRICS_ADDR", ""), "serve /metrics and pprof on this separate admin address (recommended), e.g. 10.0.0.5:9102; empty = /metrics on --addr (GROUPD_METRICS_ADDR)")
 	fs.Bool("version", false, "print the version and exit")
 	evFlags := eventFlags(fs, &c.Events, env)
+	perf := perfFlags(fs, env) // perf.go
 	fs.StringVar(&userQPS, "openim-user-qps", env("GROUPD_OPENIM_USER_QPS", "0"), "OpenIM requests per second per user, app admins excepted; 0 = no limit (GROUPD_OPENIM_USER_QPS)")
 	fs.StringVar(&c.DB, "db", env("GROUPD_DB", ""), "PostgreSQL URL (postgres://user:password@host:5432/db); empty: embedded SQLite under --data (GROUPD_DB)")
 	fs.StringVar(&c.Redis, "redis", env("GROUPD_REDIS", ""), "Redis URL (redis://host:6379/0) of the state several nodes share: cache, rate limits, nonces, token revocations; empty: none (GROUPD_REDIS)")
@@ -125,6 +129,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (C
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := evFlags.parse(&c.Events); err != nil {
+		return Config{}, err
+	}
+	if err := perf.parse(&c); err != nil {
 		return Config{}, err
 	}
 	for _, id := range strings.Split(admins, ",") {

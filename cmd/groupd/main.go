@@ -59,7 +59,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	gcPercent, memLimit := applyGCDefaults(getenv) // perf.go
 	m := NewMain(cfg, stderr)
+	m.Logger.Info("memory settings", "GOGC", gcPercent, "GOMEMLIMIT", memLimit)
 	if err := m.Open(ctx); err != nil {
 		return errors.Join(err, m.Close())
 	}
@@ -189,7 +191,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	openimHandler := openim.NewHandler(svc, openim.Config{
 		Secret: secret, TokenSalt: salt, TokenSaltCreated: saltCreated,
 		AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
-		UserQPS: c.OpenIMUserQPS,
+		UserQPS: c.OpenIMUserQPS, GzipMinBytes: c.GzipMinBytes,
 	}, m.Logger.With("dialect", "openim"))
 
 	mux := http.NewServeMux()
