@@ -172,4 +172,3 @@ func (s *Service) passOwnership(ctx context.Context, tx Tx, a Actor, g Group) er
 	return s.emit(ctx, tx, a, EventOwnerTransferred, g.GroupID, []string{oldOwnerID, m.UserID},
 		EventData{Group: &g, Members: []Member{m}, OldOwner: oldOwnerID, NewOwner: m.UserID})
 }
-

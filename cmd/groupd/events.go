@@ -27,8 +27,9 @@ type EventsConfig struct {
 
 	FeedMax int // change feeds (GET /events) served at once
 
-	NATSURL    string // NATS JetStream sink (nats.go)
-	NATSStream string
+	NATSURL     string // NATS JetStream sink (events/nats.go)
+	NATSStream  string
+	NATSSubject string
 }
 
 type eventFlagValues struct{ retention, horizon string }
@@ -42,6 +43,9 @@ func eventFlags(fs *flag.FlagSet, c *EventsConfig, env func(name, def string) st
 	fs.StringVar(&c.OpenIMWebhookURL, "openim-webhook-url", env("GROUPD_OPENIM_WEBHOOK_URL", ""), "send every OpenIM after-callback to this URL (url + \"/\" + callbackCommand); overrides the file's url (GROUPD_OPENIM_WEBHOOK_URL)")
 	fs.StringVar(&c.ZIMCallbackURL, "zim-callback-url", env("GROUPD_ZIM_CALLBACK_URL", ""), "URL of the ZIM group callbacks (group_create, group_destroy, group_join, group_exit) (GROUPD_ZIM_CALLBACK_URL)")
 	fs.IntVar(&c.FeedMax, "events-feed-max", envInt(env, "GROUPD_EVENTS_FEED_MAX", 1000), "change feeds (GET /events, Server-Sent Events) served at once; over it HTTP 503 (GROUPD_EVENTS_FEED_MAX)")
+	fs.StringVar(&c.NATSURL, "events-nats", env("GROUPD_EVENTS_NATS", ""), "NATS URL (nats://127.0.0.1:4222): publish every event to JetStream, subject groupd.events.<groupID> (user events groupd.events.user.<userID>), Nats-Msg-Id = event ID (GROUPD_EVENTS_NATS)")
+	fs.StringVar(&c.NATSStream, "events-nats-stream", env("GROUPD_EVENTS_NATS_STREAM", "GROUPD_EVENTS"), "JetStream stream of the events, created when missing (GROUPD_EVENTS_NATS_STREAM)")
+	fs.StringVar(&c.NATSSubject, "events-nats-subject", env("GROUPD_EVENTS_NATS_SUBJECT", "groupd.events"), "prefix of the NATS subjects of the events (GROUPD_EVENTS_NATS_SUBJECT)")
 	fs.StringVar(&c.ZIMCallbackSecret, "zim-callback-secret", env("GROUPD_ZIM_CALLBACK_SECRET", ""), "secret of the ZIM callback signature; empty: --zim-server-secret (GROUPD_ZIM_CALLBACK_SECRET)")
 	return v
 }
@@ -87,6 +91,15 @@ func (m *Main) startEvents(db domain.Store) error {
 		sinks = append(sinks, events.NewZIMCallbacks(events.ZIMConfig{URL: c.Events.ZIMCallbackURL,
 			AppID: int64(c.ZIMAppID), Secret: secret}))
 	}
+	var closeNATS func()
+	if c.Events.NATSURL != "" {
+		ns, err := events.NewNATS(events.NATSConfig{URL: c.Events.NATSURL, Stream: c.Events.NATSStream, Subject: c.Events.NATSSubject})
+		if err != nil {
+			return fmt.Errorf("--events-nats: %w", err)
+		}
+		sinks = append(sinks, ns)
+		closeNATS = ns.Close
+	}
 	d := events.New(log, events.Config{Sinks: sinks, Horizon: c.Events.Horizon, Retention: c.Events.Retention,
 		Logger: m.Logger.With("component", "events")})
 	if m.metrics != nil {
@@ -103,6 +116,9 @@ func (m *Main) startEvents(db domain.Store) error {
 	m.stopEventsFn = func() {
 		cancel()
 		<-done
+		if closeNATS != nil {
+			closeNATS()
+		}
 	}
 	names := make([]string, len(sinks))
 	for i, s := range sinks {
