@@ -219,7 +219,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	m.mountDevX(mux) // devx.go: /openapi.json, /metrics, /admin/
+	m.mountDevX(mux)              // devx.go: /openapi.json, /metrics, /admin/
 	feedH := m.mountFeed(mux, db) // events.go: GET /events
 
 	m.server = &http.Server{
@@ -232,7 +232,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	m.server.RegisterOnShutdown(feedH.Shutdown) // streams do not end by themselves
-	srv := m.server // Close sets m.server to nil, maybe before this goroutine runs
+	srv := m.server                             // Close sets m.server to nil, maybe before this goroutine runs
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			m.serveErr <- err
