@@ -184,9 +184,13 @@ func TestConsoleInChromium(t *testing.T) {
 	srv := testserver.New(t, testserver.Options{Wrap: m.Middleware})
 	srv.Mux.Handle("/admin/", admin.Handler())
 	srv.Mux.Handle("GET /admin/api/history", admin.RequireAdminToken(srv.Mux, m.History().Handler()))
+	evAPI := admin.RequireAdminToken(srv.Mux, admin.EventsAPI{Log: srv.Store, Sinks: []string{"openim-webhooks", "zim-callbacks"}}.Handler())
+	srv.Mux.Handle("/admin/api/events", evAPI)
+	srv.Mux.Handle("/admin/api/events/", evAPI)
 	api := client.New(srv.URL, client.WithSecret(testserver.Secret))
 	seed(t, api)
 	ctx := context.Background()
+	deadLetters(t, srv.Store, "openim-webhooks", 3)
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -485,7 +489,22 @@ func TestConsoleInChromium(t *testing.T) {
 	if o := hist.Dialects["openim"]; o.TotalRequests < 20 || o.TotalErrors == 0 {
 		t.Fatalf("history: %+v", o)
 	}
+	// Event delivery: the sinks, and a replay of the dead letters.
+	b.waitText("#sink-openim-webhooks", "openim-webhooks")
+	if got := b.eval(`document.querySelector("#sink-openim-webhooks td:nth-child(5)").textContent`); got != "3" {
+		t.Fatalf("dead letters shown: %q", got)
+	}
+	if n := b.eval(`String(document.querySelectorAll("#sink-zim-callbacks button").length)`); n != "0" {
+		t.Fatalf("a replay button on a sink without dead letters: %s", n)
+	}
 	b.shot("watch")
+	b.do("replay", chromedp.Click(chromedp.CSS("#replay-openim-webhooks")))
+	b.confirm("Replay 3 dead letters of openim-webhooks?")
+	b.waitText("#notice", "Marked dead letters of openim-webhooks for replay.")
+	dls, err := srv.Store.DeadLetters(ctx, "openim-webhooks", 10)
+	if err != nil || len(dls) != 3 || !dls[0].Replay || !dls[2].Replay {
+		t.Fatalf("after the replay: %+v %v", dls, err)
+	}
 
 	// Phone width: nothing wider than the screen.
 	b.do("phone", phone, chromedp.Navigate(srv.URL+"/admin/#/watch"), chromedp.WaitVisible(chromedp.CSS("#chart-zim-p99")))

@@ -638,6 +638,54 @@ async function drawWatch() {
         [{ values: d.errorsPerSecond, cls: "s-err", name: "errors/s" }, { values: d.serverErrorsPerSecond, cls: "s-5xx", name: "server errors/s" }], "/s", key + "-errors"),
       chart(`${name} p99 latency`, "milliseconds", h, [{ values: d.p99Ms, cls: "s-p99", name: "p99" }], " ms", key + "-p99"));
   }
+  await drawEvents();
+}
+
+// drawEvents shows each event sink's deliveries, with a button that
+// replays its dead letters (GET /admin/api/events, POST …/replay). A server
+// without the events API hides the table.
+async function drawEvents() {
+  const box = $("events-delivery");
+  let st;
+  try {
+    const resp = await fetch("/admin/api/events", { cache: "no-store", headers: { token: state.token, operationID: `admin-${opPrefix}-${++opSeq}` } });
+    if (!resp.ok) { box.hidden = true; return; }
+    st = await resp.json();
+  } catch (err) { box.hidden = true; return; }
+  const body = $("events-table").querySelector("tbody");
+  body.replaceChildren();
+  for (const s of st.sinks || []) {
+    const tr = el("tr", null, { id: "sink-" + s.name });
+    tr.append(el("td", s.name), el("td", String(s.delivered)), el("td", String(s.backlog)), el("td", String(s.failures)),
+      el("td", String(s.deadLetters), { class: s.deadLetters > 0 ? "bad" : "" }), el("td", fmt(s.p99Ms, " ms"), { class: "wide" }));
+    const acts = el("td", null, { class: "acts" });
+    if (s.deadLetters > 0) {
+      const b = el("button", "Replay", { type: "button", id: "replay-" + s.name });
+      b.addEventListener("click", () => replayDead(s.name, s.deadLetters));
+      acts.append(b);
+    }
+    tr.append(acts);
+    body.append(tr);
+  }
+  box.hidden = (st.sinks || []).length === 0;
+}
+
+async function replayDead(sink, n) {
+  const ok = await confirmAction({
+    title: `Replay ${n} dead letter${n === 1 ? "" : "s"} of ${sink}?`,
+    text: "Each is delivered once more within seconds; one that fails again stays a dead letter.",
+    ok: "Replay",
+  });
+  if (!ok) return;
+  let marked = 0;
+  await act(async () => {
+    const resp = await fetch("/admin/api/events/replay", { method: "POST", cache: "no-store",
+      headers: { token: state.token, "Content-Type": "application/json", operationID: `admin-${opPrefix}-${++opSeq}` },
+      body: JSON.stringify({ sink }) });
+    if (!resp.ok) throw new Error(`Replay refused (HTTP ${resp.status}).`);
+    marked = (await resp.json()).marked;
+  }, `Marked dead letters of ${sink} for replay.`, drawEvents);
+  return marked;
 }
 
 const SVG = "http://www.w3.org/2000/svg";

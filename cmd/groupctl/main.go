@@ -49,6 +49,8 @@ Commands:
   import users FILE.csv         columns: userID[,nickname,faceURL,ex] (header row)
   import memberships FILE.csv   columns: groupID,userID[,role] (role owner|admin|member)
   import FILE.csv               the kind is read from the header row
+  events dead [--sink S] [--limit N]     event sinks and their dead letters (deliveries given up on)
+  events replay [--sink S] (--all | EVENT_ID...)   deliver dead letters once more
   version
 
 Imports show progress on stderr and end with a summary. Rows that fail (an
@@ -209,5 +211,7 @@ func init() {
 		"import users":       cmdImportUsers,
 		"import memberships": cmdImportMemberships,
 		"import":             cmdImport,
+		"events dead":        cmdEventsDead,
+		"events replay":      cmdEventsReplay,
 	}
 }

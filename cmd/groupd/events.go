@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/groupd/groupd/admin"
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/events"
 	"github.com/groupd/groupd/events/feed"
@@ -113,6 +114,10 @@ func (m *Main) startEvents(db domain.Store) error {
 		defer close(done)
 		d.Run(ctx)
 	}()
+	m.evState = eventsState{stats: d.Stats()}
+	for _, s := range sinks {
+		m.evState.sinks = append(m.evState.sinks, s.Name())
+	}
 	m.stopEventsFn = func() {
 		cancel()
 		<-done
@@ -129,12 +134,26 @@ func (m *Main) startEvents(db domain.Store) error {
 	return nil
 }
 
+// eventsState is what the admin API shows of the dispatcher.
+type eventsState struct {
+	sinks []string
+	stats *events.Stats
+}
+
 // mountFeed serves the change feed at GET /events (package events/feed):
 // tokens are checked through the OpenIM API on mux.
 func (m *Main) mountFeed(mux *http.ServeMux, db domain.Store) *feed.Feed {
 	f := feed.New(feed.Config{Log: db, Memberships: feed.DomainMemberships(db), Auth: feed.OpenIMAuth(mux),
 		MaxFeeds: m.Config.Events.FeedMax, Logger: m.Logger.With("component", "events-feed")})
 	mux.Handle("GET /events", f)
+	// The operator's view of deliveries: sinks, dead letters, replay.
+	api := admin.EventsAPI{Log: db, Sinks: m.evState.sinks}
+	if st := m.evState.stats; st != nil {
+		api.Stats = st.Snapshot
+	}
+	h := admin.RequireAdminToken(mux, api.Handler())
+	mux.Handle("/admin/api/events", h)
+	mux.Handle("/admin/api/events/", h)
 	if m.metrics != nil {
 		m.metrics.Registry.MustRegister(feed.Collector(f))
 	}

@@ -101,6 +101,8 @@ type Main struct {
 	metrics *metrics.Metrics // devx.go: /metrics, request and store metrics
 
 	stopEventsFn func() // events.go: stops the event dispatcher
+	// evState (events.go): the dispatcher's sinks and counters.
+	evState eventsState
 
 	listenerClosed bool // by Close
 	// devx.go: the --metrics-addr and --pprof-addr listeners (nil when
