@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/groupd/groupd/domain"
@@ -156,9 +157,14 @@ func (t *tx) InsertMembers(ctx context.Context, members []domain.Member) (err er
 		counts[m.GroupID]++
 	}
 	groups := slices.Sorted(maps.Keys(counts))
-	for _, gid := range groups {
-		if err := mustAffect(t.q.Exec(ctx, `UPDATE groups SET member_count = member_count + $2 WHERE group_id = $1`, gid, counts[gid])); err != nil {
-			return fmt.Errorf("group %s: %w", gid, err)
+	// With one group (every invitation, join and creation) its count is
+	// raised in the statement that inserts the members: one round trip.
+	oneGroup := len(groups) == 1
+	if !oneGroup {
+		for _, gid := range groups {
+			if err := mustAffect(t.q.Exec(ctx, `UPDATE groups SET member_count = member_count + $2 WHERE group_id = $1`, gid, counts[gid])); err != nil {
+				return fmt.Errorf("group %s: %w", gid, err)
+			}
 		}
 	}
 	n := len(members)
@@ -173,26 +179,47 @@ func (t *tx) InsertMembers(ctx context.Context, members []domain.Member) (err er
 		joins[i], mutes[i] = m.JoinTime, m.MuteEndTime
 	}
 	// ORDER BY ord draws seq in the order given.
-	rows, err := t.q.Query(ctx, `INSERT INTO group_members (group_id, user_id, role_level, custom_role, join_time,
+	const insert = `INSERT INTO group_members (group_id, user_id, role_level, custom_role, join_time,
 			nickname, face_url, join_source, inviter_user_id, operator_user_id, mute_end_time, ex)
 		SELECT g, u, rl, cr, jt, nn, fu, js, iv, op, mt, ex
 		FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::bigint[], $6::text[], $7::text[],
 			$8::integer[], $9::text[], $10::text[], $11::bigint[], $12::text[])
 			WITH ORDINALITY AS t(g, u, rl, cr, jt, nn, fu, js, iv, op, mt, ex, ord)
+		%s
 		ORDER BY ord
 		ON CONFLICT (group_id, user_id) DO NOTHING
-		RETURNING group_id, user_id, seq`,
-		gids, uids, roleLevels, customRoles, joins, nicks, faces, sources, invs, ops, mutes, exs)
+		RETURNING group_id, user_id, seq`
+	args := []any{gids, uids, roleLevels, customRoles, joins, nicks, faces, sources, invs, ops, mutes, exs}
+	var rows pgx.Rows
+	if oneGroup {
+		// The group's row comes back as ('', -1) when it exists (user IDs
+		// are never empty); without it nothing is inserted.
+		rows, err = t.q.Query(ctx, `WITH cnt AS (
+				UPDATE groups SET member_count = member_count + $13 WHERE group_id = $14 RETURNING group_id),
+			ins AS (`+fmt.Sprintf(insert, "WHERE EXISTS (SELECT 1 FROM cnt)")+`)
+			SELECT group_id, user_id, seq FROM ins UNION ALL SELECT group_id, '', -1 FROM cnt`,
+			append(args, counts[groups[0]], groups[0])...)
+	} else {
+		rows, err = t.q.Query(ctx, fmt.Sprintf(insert, ""), args...)
+	}
 	type key struct{ group, user string }
 	seqs := map[key]int64{}
+	groupFound := !oneGroup
 	_, err = collect(rows, err, func(s scanner) (k key, err error) {
 		var seq int64
 		err = s.Scan(&k.group, &k.user, &seq)
+		if k.user == "" && seq == -1 {
+			groupFound = true
+			return k, err
+		}
 		seqs[k] = seq
 		return k, err
 	})
 	if err != nil {
 		return err
+	}
+	if !groupFound {
+		return fmt.Errorf("group %s: %w", groups[0], domain.ErrNotFound)
 	}
 	if len(seqs) == n {
 		for i, m := range members {
@@ -320,21 +347,21 @@ func (t *tx) PutRequest(ctx context.Context, r domain.GroupRequest) (err error) 
 // with a fresh random version ID.
 func (t *tx) LogVersion(ctx context.Context, owner domain.VersionOwner, op int, elementIDs []string) (v int64, err error) {
 	defer wrap(&err, "log version %s/%s", owner.Kind, owner.ID)
-	err = t.q.QueryRow(ctx, `INSERT INTO version_owners (kind, owner_id, version_id, version) VALUES ($1, $2, $3, 1)
-		ON CONFLICT (kind, owner_id) DO UPDATE SET version = version_owners.version + 1
-		RETURNING version`, owner.Kind, owner.ID, newVersionID()).Scan(&v)
+	// One round trip: the owner's new version and its entries in one
+	// statement (the entries take the version the owner's row returns).
+	err = t.q.QueryRow(ctx, `WITH o AS (
+			INSERT INTO version_owners (kind, owner_id, version_id, version) VALUES ($1, $2, $3, 1)
+			ON CONFLICT (kind, owner_id) DO UPDATE SET version = version_owners.version + 1
+			RETURNING version),
+		e AS (
+			INSERT INTO version_entries (kind, owner_id, element_id, op, version)
+			SELECT $1, $2, e, $5, o.version FROM o, unnest($4::text[]) AS e
+			ON CONFLICT (kind, owner_id, element_id) DO UPDATE SET op = EXCLUDED.op, version = EXCLUDED.version)
+		SELECT version FROM o`, owner.Kind, owner.ID, newVersionID(), dedupe(elementIDs), op).Scan(&v)
 	if err != nil {
 		return 0, err
 	}
-	ids := dedupe(elementIDs)
-	if len(ids) == 0 {
-		return v, nil
-	}
-	_, err = t.q.Exec(ctx, `INSERT INTO version_entries (kind, owner_id, element_id, op, version)
-		SELECT $1, $2, e, $4, $5 FROM unnest($3::text[]) AS e
-		ON CONFLICT (kind, owner_id, element_id) DO UPDATE SET op = EXCLUDED.op, version = EXCLUDED.version`,
-		owner.Kind, owner.ID, ids, op, v)
-	return v, err
+	return v, nil
 }
 
 func dedupe(ids []string) []string {
