@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -268,7 +269,7 @@ func TestDockerfileSteps(t *testing.T) {
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), "GROUPD_ADDR="+addr, "GROUPD_DATA="+data, "GROUPD_LOG_FORMAT="+env["GROUPD_LOG_FORMAT"])
-	var log strings.Builder
+	var log lockedBuilder // the process writes while the test reads
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -319,4 +320,22 @@ func newerThan(v, than string) bool {
 		}
 	}
 	return false
+}
+
+// lockedBuilder is a strings.Builder safe for one writer and one reader.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
