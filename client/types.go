@@ -363,8 +363,11 @@ type GroupAbstractsResp struct {
 
 // --- join requests ---
 
-// JoinGroupReq is /group/join_group's request. UserID is groupd's addition:
-// an app admin applies on behalf of that user; empty is the token's user.
+// JoinGroupReq is /group/join_group's request. InviterUserID is the
+// applicant, as OpenIM's server reads it (its SDK sends the logged-in user):
+// a user token may name only itself, an app admin anyone. UserID is
+// groupd's older spelling of the applicant; empty both means the token's
+// user.
 type JoinGroupReq struct {
 	GroupID       string `json:"groupID"`
 	ReqMessage    string `json:"reqMessage"`
