@@ -401,3 +401,41 @@ func TestMaxFeedsAndShutdown(t *testing.T) {
 }
 
 var zeroPos domain.EventPos
+
+// TestFanOut: many live feeds, one reader of the log; every feed gets
+// every event. It logs the figure the README quotes.
+func TestFanOut(t *testing.T) {
+	const clients, changes = 300, 100
+	e := newEnv(t, feed.Config{MaxFeeds: clients})
+	e.users("alice")
+	e.group("g1", "alice")
+	tok := e.adminToken()
+	feeds := make([]*sse, clients)
+	for i := range feeds {
+		feeds[i], _, _ = e.open(tok, nil, "")
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	var failed sync.Once
+	for _, s := range feeds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range changes {
+				select {
+				case <-s.ch:
+				case <-time.After(20 * time.Second):
+					failed.Do(func() { t.Error("a feed missed events") })
+					return
+				}
+			}
+		}()
+	}
+	for i := range changes {
+		e.rename("g1", fmt.Sprint("n", i))
+	}
+	writes := time.Since(start)
+	wg.Wait()
+	t.Logf("%d feeds × %d events = %d messages in %v (the writes took %v); cut off: %d",
+		clients, changes, clients*changes, time.Since(start).Round(time.Millisecond), writes.Round(time.Millisecond), e.feed.Stats().CutOff)
+}
