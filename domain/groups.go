@@ -21,6 +21,8 @@ type CreateGroupInput struct {
 	JoinSource int
 	// JoinTime of the initial members (Unix ms); 0 = now (ZIM CreateGroupTime).
 	JoinTime int64
+	// Fields optionally sets initial members' own data, by user ID.
+	Fields map[string]MemberFields
 }
 
 // CreateGroup makes a group with its owner, admins and members in one transaction.
@@ -160,6 +162,11 @@ func (s *Service) createInTx(ctx context.Context, tx Tx, a Actor, g Group, in Cr
 		m.OperatorUserID = in.OwnerUserID
 		if m.RoleLevel == RoleOwner {
 			m.InviterUserID = ""
+		}
+		if f, ok := in.Fields[m.UserID]; ok {
+			if err := s.applyFields(&m, f); err != nil {
+				return nil, 0, err
+			}
 		}
 		members = append(members, m)
 	}

@@ -14,6 +14,51 @@ type InviteInput struct {
 	Partial bool
 	// JoinTimes optionally sets each user's join time (ZIM EnterGroupTime).
 	JoinTimes map[string]int64
+	// Fields optionally sets new members' own data, by user ID.
+	Fields map[string]MemberFields
+}
+
+// MemberFields sets a new member's own data as it joins (nil = the
+// default), e.g. as an OpenIM beforeMemberJoinGroup callback amends it. The
+// owner stays owner; others may join as RoleAdmin or RoleMember.
+type MemberFields struct {
+	Nickname    *string
+	FaceURL     *string
+	Ex          *string
+	RoleLevel   *int
+	MuteEndTime *int64 // Unix ms; 0 = not muted
+}
+
+// applyFields checks f and applies it to a joining member.
+func (s *Service) applyFields(m *Member, f MemberFields) error {
+	p := MemberPatch{GroupID: m.GroupID, UserID: m.UserID, Nickname: f.Nickname, FaceURL: f.FaceURL, Ex: f.Ex}
+	if f.RoleLevel != nil && *f.RoleLevel != m.RoleLevel {
+		if m.RoleLevel == RoleOwner {
+			return Errorf(KindInvalid, "the owner %s joins as owner, not with roleLevel %d", m.UserID, *f.RoleLevel)
+		}
+		p.RoleLevel = f.RoleLevel
+	}
+	if err := s.checkMemberPatch(p); err != nil {
+		return err
+	}
+	if f.MuteEndTime != nil && *f.MuteEndTime < 0 {
+		return Errorf(KindInvalid, "muteEndTime %d is negative", *f.MuteEndTime)
+	}
+	for _, v := range []struct {
+		dst *string
+		src *string
+	}{{&m.Nickname, f.Nickname}, {&m.FaceURL, f.FaceURL}, {&m.Ex, f.Ex}} {
+		if v.src != nil {
+			*v.dst = *v.src
+		}
+	}
+	if p.RoleLevel != nil {
+		m.RoleLevel = *p.RoleLevel
+	}
+	if f.MuteEndTime != nil {
+		m.MuteEndTime = *f.MuteEndTime
+	}
+	return nil
 }
 
 // InviteResult says what an invitation did.
@@ -70,6 +115,11 @@ func (s *Service) InviteMembers(ctx context.Context, a Actor, in InviteInput) (I
 			}
 			members[i] = Member{GroupID: in.GroupID, UserID: id, RoleLevel: RoleMember, JoinTime: jt,
 				JoinSource: JoinSourceInvitation, InviterUserID: a.UserID, OperatorUserID: a.UserID}
+			if f, ok := in.Fields[id]; ok {
+				if err := s.applyFields(&members[i], f); err != nil {
+					return err
+				}
+			}
 		}
 		res.Added = candidates
 		if err := s.addMembers(ctx, tx, g, members); err != nil {

@@ -15,6 +15,8 @@ type JoinInput struct {
 	// the applicant here); it must be set with JoinSourceInvitation.
 	InviterUserID string
 	Ex            string
+	// Fields optionally sets the member's own data on a direct join.
+	Fields *MemberFields
 }
 
 // JoinGroup applies to join a group. The applicant is the actor (app admins
@@ -51,6 +53,11 @@ func (s *Service) JoinGroup(ctx context.Context, a Actor, in JoinInput) (bool, e
 			joined = true
 			m := Member{GroupID: in.GroupID, UserID: in.UserID, RoleLevel: RoleMember, JoinTime: now,
 				JoinSource: in.JoinSource, InviterUserID: in.InviterUserID, OperatorUserID: a.UserID, Ex: in.Ex}
+			if in.Fields != nil {
+				if err := s.applyFields(&m, *in.Fields); err != nil {
+					return err
+				}
+			}
 			if err := s.addMembers(ctx, tx, g, []Member{m}); err != nil {
 				return err
 			}
@@ -112,7 +119,8 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, g Group, ms []Member) e
 
 // HandleRequest agrees to (result 1) or refuses (result -1) a pending
 // request (owner, admins, app admins). A handled request answers KindHandled.
-func (s *Service) HandleRequest(ctx context.Context, a Actor, groupID, userID, msg string, result int) error {
+// fields optionally sets the new member's own data (at most one).
+func (s *Service) HandleRequest(ctx context.Context, a Actor, groupID, userID, msg string, result int, fields ...MemberFields) error {
 	if err := s.checkID("groupID", groupID); err != nil {
 		return err
 	}
@@ -162,6 +170,11 @@ func (s *Service) HandleRequest(ctx context.Context, a Actor, groupID, userID, m
 		}
 		m := Member{GroupID: groupID, UserID: userID, RoleLevel: RoleMember, JoinTime: now, JoinSource: r.JoinSource,
 			InviterUserID: r.InviterUserID, OperatorUserID: a.UserID, Ex: r.Ex}
+		for _, f := range fields {
+			if err := s.applyFields(&m, f); err != nil {
+				return err
+			}
+		}
 		if err := s.addMembers(ctx, tx, g, []Member{m}); err != nil {
 			return err
 		}

@@ -179,6 +179,10 @@ const (
 	IDHash                   // ZIM: "#" followed by random digits
 )
 
+// NewGroupID returns a fresh random group ID of style (the caller learns
+// only at creation whether it is taken).
+func NewGroupID(style IDStyle) string { return newGroupID(style) }
+
 func newGroupID(style IDStyle) string {
 	n := strconv.FormatUint(1_000_000_000+rand.Uint64N(9_000_000_000), 10)
 	if style == IDHash {

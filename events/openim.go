@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
-	yaml "go.yaml.in/yaml/v4"
-
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/webhookconf"
 )
 
 // OpenIM after-callbacks, as open-im-server v3.8.3 sends them: POST
@@ -52,42 +50,15 @@ const (
 	CallbackAfterSetGroupMemberInfoCommand = "callbackAfterSetGroupMemberInfoCommand"
 )
 
-// WebhookConfig is OpenIM's config/webhooks.yml (the keys groupd uses; the
-// others, message and friend callbacks, are read and ignored).
-type WebhookConfig struct {
-	URL                     string      `yaml:"url"`
-	AfterUserRegister       AfterConfig `yaml:"afterUserRegister"`
-	AfterUpdateUserInfo     AfterConfig `yaml:"afterUpdateUserInfo"`
-	AfterUpdateUserInfoEx   AfterConfig `yaml:"afterUpdateUserInfoEx"`
-	AfterCreateGroup        AfterConfig `yaml:"afterCreateGroup"`
-	AfterSetGroupInfo       AfterConfig `yaml:"afterSetGroupInfo"`
-	AfterSetGroupInfoEx     AfterConfig `yaml:"afterSetGroupInfoEx"`
-	AfterJoinGroup          AfterConfig `yaml:"afterJoinGroup"`
-	AfterQuitGroup          AfterConfig `yaml:"afterQuitGroup"`
-	AfterKickGroupMember    AfterConfig `yaml:"afterKickGroupMember"`
-	AfterDismissGroup       AfterConfig `yaml:"afterDismissGroup"`
-	AfterTransferGroupOwner AfterConfig `yaml:"afterTransferGroupOwner"`
-	AfterSetGroupMemberInfo AfterConfig `yaml:"afterSetGroupMemberInfo"`
-}
+// WebhookConfig is OpenIM's config/webhooks.yml (package webhookconf; the
+// before-callbacks in it are package openim's).
+type WebhookConfig = webhookconf.Config
 
 // AfterConfig is one after-callback's settings; Timeout is in seconds.
-type AfterConfig struct {
-	Enable  bool `yaml:"enable"`
-	Timeout int  `yaml:"timeout"`
-}
+type AfterConfig = webhookconf.AfterConfig
 
 // LoadWebhookConfig reads a webhooks.yml file.
-func LoadWebhookConfig(path string) (WebhookConfig, error) {
-	var c WebhookConfig
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return c, err
-	}
-	if err := yaml.Unmarshal(b, &c); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
-}
+func LoadWebhookConfig(path string) (WebhookConfig, error) { return webhookconf.Load(path) }
 
 // AllAfterCallbacks returns a config with every after-callback enabled
 // (timeout 5 s) at url: the --openim-webhook-url shortcut.

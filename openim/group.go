@@ -130,7 +130,7 @@ func (h *Handler) createGroup(ctx context.Context, c *call, req *createGroupReq)
 	if err := needVerification(&nv); err != nil {
 		return nil, err
 	}
-	g, _, err := h.svc.CreateGroup(ctx, c.actor, domain.CreateGroupInput{
+	in := domain.CreateGroupInput{
 		Group: domain.Group{
 			GroupID: gi.GroupID, Name: gi.GroupName, Notification: gi.Notification, Introduction: gi.Introduction,
 			FaceURL: gi.FaceURL, Ex: gi.Ex, GroupType: int(gi.GroupType), NeedVerification: nv,
@@ -141,7 +141,11 @@ func (h *Handler) createGroup(ctx context.Context, c *call, req *createGroupReq)
 		AdminUserIDs:  req.AdminUserIDs,
 		IDStyle:       domain.IDNumeric,
 		JoinSource:    domain.JoinSourceInvitation,
-	})
+	}
+	if err := h.beforeCreateGroup(ctx, c, req, &in); err != nil { // beforehooks.go
+		return nil, err
+	}
+	g, _, err := h.svc.CreateGroup(ctx, c.actor, in)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +217,9 @@ type setGroupInfoReq struct {
 // setGroupInfo: empty strings and absent numbers leave fields unchanged,
 // except ex, which OpenIM sets whenever it is present ("" clears it).
 func (h *Handler) setGroupInfo(ctx context.Context, c *call, req *setGroupInfoReq) (any, error) {
+	if err := h.beforeSetGroupInfo(ctx, req); err != nil { // beforehooks.go
+		return nil, err
+	}
 	s := req.GroupInfoForSet
 	return nil, h.updateGroup(ctx, c, s.GroupID, domain.GroupPatch{
 		Name: nonEmpty(s.GroupName), Notification: nonEmpty(s.Notification), Introduction: nonEmpty(s.Introduction),
@@ -236,6 +243,9 @@ type setGroupInfoExReq struct {
 // setGroupInfoEx: a present field is set ("" included, but for the name,
 // which OpenIM refuses to empty); null or absent leaves it unchanged.
 func (h *Handler) setGroupInfoEx(ctx context.Context, c *call, req *setGroupInfoExReq) (any, error) {
+	if err := h.beforeSetGroupInfoEx(ctx, req); err != nil { // beforehooks.go
+		return nil, err
+	}
 	if req.GroupName.set && req.GroupName.v == "" {
 		return nil, errorf(codeArgs, "group name is empty")
 	}
@@ -260,8 +270,14 @@ type inviteReq struct {
 }
 
 func (h *Handler) inviteUserToGroup(ctx context.Context, c *call, req *inviteReq) (any, error) {
-	_, err := h.svc.InviteMembers(ctx, c.actor, domain.InviteInput{
-		GroupID: req.GroupID, UserIDs: req.InvitedUserIDs, Reason: req.Reason})
+	in := domain.InviteInput{GroupID: req.GroupID, UserIDs: req.InvitedUserIDs, Reason: req.Reason}
+	if err := h.beforeInvite(ctx, c, &in); err != nil { // beforehooks.go
+		return nil, err
+	}
+	if len(in.UserIDs) == 0 && len(req.InvitedUserIDs) > 0 {
+		return nil, nil // the before-callback refused every user
+	}
+	_, err := h.svc.InviteMembers(ctx, c.actor, in)
 	return nil, err
 }
 

@@ -30,6 +30,9 @@ func (h *Handler) setGroupMemberInfo(ctx context.Context, c *call, req *setMembe
 	for i, m := range req.Members {
 		patches[i] = domain.MemberPatch{GroupID: m.GroupID, UserID: m.UserID, Nickname: m.Nickname.ptr(),
 			FaceURL: m.FaceURL.ptr(), Ex: m.Ex.ptr(), RoleLevel: optInt(m.RoleLevel)}
+		if err := h.beforeSetMember(ctx, &patches[i]); err != nil { // beforehooks.go
+			return nil, err
+		}
 	}
 	_, err := h.svc.SetMemberInfo(ctx, c.actor, patches, false)
 	return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/reqinfo"
+	"github.com/groupd/groupd/internal/webhookconf"
 )
 
 // Defaults of Config's zero fields.
@@ -59,6 +60,10 @@ type Config struct {
 	// UserQPS limits each user's requests per second (app admins are not
 	// limited); over it a request answers HTTP 429. 0 = no limit, as in OpenIM.
 	UserQPS float64
+	// Webhooks is OpenIM's webhooks.yml: its enabled before-callbacks are
+	// called synchronously before each change (beforehooks.go); the
+	// after-callbacks in it are package events'.
+	Webhooks webhookconf.Config
 }
 
 // Handler serves the OpenIM routes.

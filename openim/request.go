@@ -76,10 +76,14 @@ func (h *Handler) joinGroup(ctx context.Context, c *call, req *joinGroupReq) (an
 	case req.UserID != "" && req.UserID != applicant:
 		return nil, errorf(codeArgs, "userID and inviterUserID name different applicants")
 	}
-	_, err := h.svc.JoinGroup(ctx, c.actor, domain.JoinInput{
+	in := domain.JoinInput{
 		GroupID: req.GroupID, UserID: applicant, ReqMsg: req.ReqMessage, JoinSource: int(req.JoinSource),
 		InviterUserID: req.InviterUserID, Ex: req.Ex,
-	})
+	}
+	if err := h.beforeJoin(ctx, c, &in); err != nil { // beforehooks.go
+		return nil, err
+	}
+	_, err := h.svc.JoinGroup(ctx, c.actor, in)
 	return nil, err
 }
 
@@ -91,7 +95,11 @@ type applicationResponseReq struct {
 }
 
 func (h *Handler) groupApplicationResponse(ctx context.Context, c *call, req *applicationResponseReq) (any, error) {
-	return nil, h.svc.HandleRequest(ctx, c.actor, req.GroupID, req.FromUserID, req.HandledMsg, int(req.HandleResult))
+	fields, err := h.beforeAccept(ctx, c, req) // beforehooks.go
+	if err != nil {
+		return nil, err
+	}
+	return nil, h.svc.HandleRequest(ctx, c.actor, req.GroupID, req.FromUserID, req.HandledMsg, int(req.HandleResult), fields...)
 }
 
 // requestFilter is the filter part of the two paged request lists.

@@ -40,6 +40,9 @@ func (h *Handler) userRegister(ctx context.Context, c *call, req *userRegisterRe
 	for i, u := range req.Users {
 		users[i] = domain.User{UserID: u.UserID, Nickname: u.Nickname, FaceURL: u.FaceURL, Ex: u.Ex}
 	}
+	if err := h.beforeUserRegister(ctx, &users); err != nil { // beforehooks.go
+		return nil, err
+	}
 	_, err := h.svc.RegisterUsers(ctx, c.actor, users, false)
 	return nil, err
 }
@@ -72,8 +75,11 @@ type updateUserInfoReq struct {
 // updateUserInfo: empty strings leave fields unchanged.
 func (h *Handler) updateUserInfo(ctx context.Context, c *call, req *updateUserInfoReq) (any, error) {
 	u := req.UserInfo
-	return nil, h.updateUser(ctx, c, domain.UserPatch{UserID: u.UserID,
-		Nickname: nonEmpty(u.Nickname), FaceURL: nonEmpty(u.FaceURL), Ex: nonEmpty(u.Ex)})
+	p := domain.UserPatch{UserID: u.UserID, Nickname: nonEmpty(u.Nickname), FaceURL: nonEmpty(u.FaceURL), Ex: nonEmpty(u.Ex)}
+	if err := h.beforeUpdateUser(ctx, &p, &u.Nickname, &u.FaceURL, false); err != nil { // beforehooks.go
+		return nil, err
+	}
+	return nil, h.updateUser(ctx, c, p)
 }
 
 type updateUserInfoExReq struct {
@@ -89,8 +95,11 @@ type updateUserInfoExReq struct {
 // leaves it unchanged.
 func (h *Handler) updateUserInfoEx(ctx context.Context, c *call, req *updateUserInfoExReq) (any, error) {
 	u := req.UserInfo
-	return nil, h.updateUser(ctx, c, domain.UserPatch{UserID: u.UserID,
-		Nickname: u.Nickname.ptr(), FaceURL: u.FaceURL.ptr(), Ex: u.Ex.ptr()})
+	p := domain.UserPatch{UserID: u.UserID, Nickname: u.Nickname.ptr(), FaceURL: u.FaceURL.ptr(), Ex: u.Ex.ptr()}
+	if err := h.beforeUpdateUser(ctx, &p, p.Nickname, p.FaceURL, true); err != nil { // beforehooks.go
+		return nil, err
+	}
+	return nil, h.updateUser(ctx, c, p)
 }
 
 // updateUser applies one user's patch (the user themself or an app admin).

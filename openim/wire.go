@@ -163,6 +163,7 @@ func forRoute(route string, err error) error {
 // apiError is an answer with a non-zero errCode.
 type apiError struct {
 	code   int
+	msg    string // the errMsg; "" = the code's name (codeNames)
 	dlt    string // the whole errDlt
 	cause  error  // for the log only
 	status int    // HTTP status; 0 means 200
@@ -233,7 +234,7 @@ func respond(w http.ResponseWriter, r *http.Request, data any, err error, gzipMi
 	status := http.StatusOK
 	if err != nil {
 		ae := asAPIError(err)
-		env = envelope{ErrCode: ae.code, ErrMsg: codeNames[ae.code], ErrDlt: ae.dlt}
+		env = envelope{ErrCode: ae.code, ErrMsg: ae.errMsg(), ErrDlt: ae.dlt}
 		if ae.status != 0 {
 			status = ae.status
 		}

@@ -40,7 +40,7 @@ func eventFlags(fs *flag.FlagSet, c *EventsConfig, env func(name, def string) st
 	v := &eventFlagValues{}
 	fs.StringVar(&v.retention, "events-retention", env("GROUPD_EVENTS_RETENTION", "7d"), "how long the event log keeps events (days, 7d, or a Go duration); older ones are deleted in the background (GROUPD_EVENTS_RETENTION)")
 	fs.StringVar(&v.horizon, "events-retry", env("GROUPD_EVENTS_RETRY", "24h"), "how long a failing event delivery is retried (backoff 2s … 10m) before it becomes a dead letter (GROUPD_EVENTS_RETRY)")
-	fs.StringVar(&c.OpenIMWebhooksFile, "openim-webhooks", env("GROUPD_OPENIM_WEBHOOKS", ""), "OpenIM webhooks.yml: after-callbacks to its url, each as enabled there (GROUPD_OPENIM_WEBHOOKS)")
+	fs.StringVar(&c.OpenIMWebhooksFile, "openim-webhooks", env("GROUPD_OPENIM_WEBHOOKS", ""), "OpenIM webhooks.yml: after-callbacks (from the event log) and before-callbacks (synchronous, may refuse or amend a change) to its url, each as enabled there (GROUPD_OPENIM_WEBHOOKS)")
 	fs.StringVar(&c.OpenIMWebhookURL, "openim-webhook-url", env("GROUPD_OPENIM_WEBHOOK_URL", ""), "send every OpenIM after-callback to this URL (url + \"/\" + callbackCommand); overrides the file's url (GROUPD_OPENIM_WEBHOOK_URL)")
 	fs.StringVar(&c.ZIMCallbackURL, "zim-callback-url", env("GROUPD_ZIM_CALLBACK_URL", ""), "URL of the ZIM group callbacks (group_create, group_destroy, group_join, group_exit) (GROUPD_ZIM_CALLBACK_URL)")
 	fs.IntVar(&c.FeedMax, "events-feed-max", envInt(env, "GROUPD_EVENTS_FEED_MAX", 1000), "change feeds (GET /events, Server-Sent Events) served at once; over it HTTP 503 (GROUPD_EVENTS_FEED_MAX)")
@@ -78,6 +78,7 @@ func (m *Main) startEvents(db domain.Store) error {
 		if c.Events.OpenIMWebhookURL != "" {
 			hooks.URL = c.Events.OpenIMWebhookURL
 		}
+		m.openimWebhooks = hooks // its before-callbacks: package openim
 	} else if c.Events.OpenIMWebhookURL != "" {
 		hooks = events.AllAfterCallbacks(c.Events.OpenIMWebhookURL)
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/webhookconf"
 	"github.com/groupd/groupd/metrics"
 	"github.com/groupd/groupd/openim"
 	"github.com/groupd/groupd/redisx"
@@ -101,6 +102,9 @@ type Main struct {
 	metrics *metrics.Metrics // devx.go: /metrics, request and store metrics
 
 	stopEventsFn func() // events.go: stops the event dispatcher
+	// openimWebhooks is the --openim-webhooks file (events.go): its
+	// before-callbacks go to the OpenIM handler.
+	openimWebhooks webhookconf.Config
 	// evState (events.go): the dispatcher's sinks and counters.
 	evState eventsState
 
@@ -193,7 +197,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	openimHandler := openim.NewHandler(svc, openim.Config{
 		Secret: secret, TokenSalt: salt, TokenSaltCreated: saltCreated,
 		AdminUserIDs: c.AdminUserIDs, TokenTTL: c.TokenTTL, Now: m.Now, Revoker: revoker,
-		UserQPS: c.OpenIMUserQPS, GzipMinBytes: c.GzipMinBytes,
+		UserQPS: c.OpenIMUserQPS, GzipMinBytes: c.GzipMinBytes, Webhooks: m.openimWebhooks,
 	}, m.Logger.With("dialect", "openim"))
 
 	mux := http.NewServeMux()
