@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/groupd/groupd/domain"
 )
@@ -91,4 +92,73 @@ func ImportRevocationsFile(ctx context.Context, store domain.Store, path string)
 		return fmt.Errorf("import token revocations: %w", err)
 	}
 	return os.Rename(path, path+".imported")
+}
+
+// ProcessRevoker keeps a TokenRevoker's generations in memory for a store
+// that only this process writes (the embedded SQLite store: one process
+// holds its data directory), so that checking a token's generation costs
+// no database read. A Revoke empties the entry before and after it writes
+// through, and a read that raced with any Revoke fills nothing, so the
+// cache never answers a generation older than an acknowledged logout. It
+// holds at most max entries; beyond them it starts over (a miss reads the
+// store).
+type ProcessRevoker struct {
+	next TokenRevoker
+	max  int
+
+	mu       sync.RWMutex
+	gens     map[string]uint64
+	epoch    uint64 // raised at the start and the end of every Revoke
+	revoking int    // Revokes under way: no fills meanwhile
+}
+
+// NewProcessRevoker caches next's generations, at most max of them
+// (default 100,000).
+func NewProcessRevoker(next TokenRevoker, max int) *ProcessRevoker {
+	if max <= 0 {
+		max = 100_000
+	}
+	return &ProcessRevoker{next: next, max: max, gens: map[string]uint64{}}
+}
+
+// Generation implements TokenRevoker.
+func (p *ProcessRevoker) Generation(ctx context.Context, userID string, platformID int) (uint64, error) {
+	k := revokeKey(userID, platformID)
+	p.mu.RLock()
+	g, ok := p.gens[k]
+	epoch := p.epoch
+	p.mu.RUnlock()
+	if ok {
+		return g, nil
+	}
+	g, err := p.next.Generation(ctx, userID, platformID)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	if p.epoch == epoch && p.revoking == 0 {
+		if len(p.gens) >= p.max {
+			clear(p.gens)
+		}
+		p.gens[k] = g
+	}
+	p.mu.Unlock()
+	return g, nil
+}
+
+// Revoke implements TokenRevoker.
+func (p *ProcessRevoker) Revoke(ctx context.Context, userID string, platformID int) error {
+	k := revokeKey(userID, platformID)
+	p.mu.Lock()
+	p.epoch++
+	p.revoking++
+	delete(p.gens, k)
+	p.mu.Unlock()
+	err := p.next.Revoke(ctx, userID, platformID)
+	p.mu.Lock()
+	p.epoch++
+	p.revoking--
+	delete(p.gens, k)
+	p.mu.Unlock()
+	return err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/groupd/groupd/internal/teststore"
@@ -56,6 +58,70 @@ func TestRevocationsFileImportedIntoTheStore(t *testing.T) {
 		}
 		if err := ImportRevocationsFile(ctx, db, bad); err == nil {
 			t.Fatal("corrupt file accepted")
+		}
+	})
+}
+
+// countingRevoker counts the generation reads that reach the store.
+type countingRevoker struct {
+	TokenRevoker
+	reads atomic.Int64
+}
+
+func (c *countingRevoker) Generation(ctx context.Context, userID string, platformID int) (uint64, error) {
+	c.reads.Add(1)
+	return c.TokenRevoker.Generation(ctx, userID, platformID)
+}
+
+// The in-process cache of generations saves the store reads and is never
+// older than an acknowledged logout, also while readers race the logouts.
+func TestProcessRevokerFreshAfterEveryRevoke(t *testing.T) {
+	ctx := context.Background()
+	teststore.Each(t, func(t *testing.T, kind teststore.Kind) {
+		store := &countingRevoker{TokenRevoker: NewStoreRevoker(teststore.Open(t, kind))}
+		p := NewProcessRevoker(store, 0)
+		for range 5 {
+			if g, err := p.Generation(ctx, "alice", 1); err != nil || g != 0 {
+				t.Fatalf("generation %d (%v)", g, err)
+			}
+		}
+		if n := store.reads.Load(); n != 1 {
+			t.Fatalf("%d store reads for 5 checks, want 1", n)
+		}
+		var acked atomic.Uint64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					before := acked.Load()
+					g, err := p.Generation(ctx, "alice", 1)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if g < before {
+						t.Errorf("generation %d after %d acknowledged logouts", g, before)
+						return
+					}
+				}
+			})
+		}
+		for i := range 30 {
+			if err := p.Revoke(ctx, "alice", 1); err != nil {
+				t.Fatal(err)
+			}
+			acked.Store(uint64(i + 1))
+		}
+		close(stop)
+		wg.Wait()
+		if g, _ := p.Generation(ctx, "alice", 1); g != 30 {
+			t.Fatalf("generation %d after 30 logouts", g)
 		}
 	})
 }

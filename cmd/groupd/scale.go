@@ -126,6 +126,11 @@ func (m *Main) openBackends(ctx context.Context) (_ *backends, err error) {
 		b.db = db
 	}
 	b.revoker = openim.NewStoreRevoker(b.db)
+	if c.DB == "" {
+		// One process holds the SQLite data directory: logouts can be
+		// cached in it, exactly fresh (a database read per request saved).
+		b.revoker = openim.NewProcessRevoker(b.revoker, 0)
+	}
 	cacheLog := m.Logger.With("component", "cache")
 	if c.Redis == "" {
 		b.store = b.db
