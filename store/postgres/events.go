@@ -287,7 +287,16 @@ func (db *DB) TryLease(ctx context.Context, name string) (_ domain.Lease, ok boo
 	if err != nil {
 		return nil, false, err
 	}
-	key := leaseKey(name)
+	// Advisory locks are per database, not per schema: the key names the
+	// schema too, so that groupd installations in different schemas of
+	// one database (and parallel test schemas) never hold each other's
+	// lease.
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		conn.Release()
+		return nil, false, err
+	}
+	key := leaseKey(schema, name)
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
 		conn.Release()
 		return nil, false, err
@@ -295,9 +304,9 @@ func (db *DB) TryLease(ctx context.Context, name string) (_ domain.Lease, ok boo
 	return &pgLease{conn: conn, key: key}, true, nil
 }
 
-func leaseKey(name string) int64 {
+func leaseKey(schema, name string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte("groupd lease " + name))
+	h.Write([]byte("groupd lease " + schema + "." + name))
 	return int64(h.Sum64())
 }
 
