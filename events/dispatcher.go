@@ -289,6 +289,8 @@ func (r *runner) run(ctx context.Context) error {
 			r.replays(ctx)
 			if counts, err := r.d.log.CountDeadLetters(ctx); err == nil {
 				st.dead.Store(counts[r.name])
+			} else if ctx.Err() == nil {
+				cfg.Logger.Warn("events: count dead letters", "sink", r.name, "err", err)
 			}
 			lastCount = time.Now()
 		}
@@ -492,6 +494,8 @@ func (r *runner) save(ctx context.Context) error {
 	if err := r.d.log.SaveSinkProgress(ctx, r.name, low, r.dirty, r.dead); err != nil {
 		return err
 	}
+	// The new dead letters show at once; the periodic count reconciles.
+	r.d.stats.sink(r.name).dead.Add(int64(len(r.dead)))
 	r.dirty = map[string]int64{}
 	r.dead = nil
 	// Forget idle partitions: their state is in the store now.
