@@ -49,7 +49,9 @@ func (t *tx) AppendEvents(ctx context.Context, events []domain.Event) (err error
 	return t.appendEvents(ctx, events)
 }
 
-// appendEvents inserts events of distinct partitions in one statement.
+// appendEvents inserts events of distinct partitions in one statement. An
+// event's tx_id is at least its partition predecessor's (see migration 0006),
+// so the (tx_id, id) read order keeps each partition in seq order.
 func (t *tx) appendEvents(ctx context.Context, events []domain.Event) error {
 	n := len(events)
 	parts, types, groups, users, ops, dialects, opIDs := make([]string, n), make([]string, n), make([]string, n),
@@ -63,19 +65,21 @@ func (t *tx) appendEvents(ctx context.Context, events []domain.Event) error {
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
 				$8::text[], $9::bytea[]) WITH ORDINALITY AS t(part, type, group_id, user_ids, time, op, dialect, opid, data, ord)
 		), p AS (
-			INSERT INTO event_partitions (part, seq) SELECT part, 1 FROM ev ORDER BY part
-			ON CONFLICT (part) DO UPDATE SET seq = event_partitions.seq + 1
-			RETURNING part, seq
+			INSERT INTO event_partitions (part, seq, tx_id)
+			SELECT part, 1, pg_current_xact_id()::text::bigint FROM ev ORDER BY part
+			ON CONFLICT (part) DO UPDATE SET seq = event_partitions.seq + 1,
+				tx_id = greatest(event_partitions.tx_id, excluded.tx_id)
+			RETURNING part, seq, tx_id
 		)
-		INSERT INTO events (part, seq, type, group_id, user_ids, time, operator_user_id, dialect, operation_id, data)
-		SELECT ev.part, p.seq, ev.type, ev.group_id, ev.user_ids, ev.time, ev.op, ev.dialect, ev.opid, ev.data
+		INSERT INTO events (tx_id, part, seq, type, group_id, user_ids, time, operator_user_id, dialect, operation_id, data)
+		SELECT p.tx_id, ev.part, p.seq, ev.type, ev.group_id, ev.user_ids, ev.time, ev.op, ev.dialect, ev.opid, ev.data
 		FROM ev JOIN p USING (part) ORDER BY ev.ord`,
 		parts, types, groups, users, times, ops, dialects, opIDs, data)
 	return err
 }
 
-// ReadEvents returns the stable prefix after pos: events of transactions
-// older than every running one, in (tx_id, id) order.
+// ReadEvents returns the stable prefix after pos: events whose tx_id is
+// below every running transaction's ID, in (tx_id, id) order.
 func (db *DB) ReadEvents(ctx context.Context, after domain.EventPos, limit int) (_ []domain.Event, err error) {
 	defer wrap(&err, "read events after (%d, %d)", after.TxID, after.ID)
 	rows, err := db.pool.Query(ctx, `SELECT `+eventCols+` FROM events
