@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/logbuf"
 	"github.com/groupd/groupd/internal/reqinfo"
 	"github.com/groupd/groupd/internal/webhookconf"
 )
@@ -223,7 +224,7 @@ func (h *Handler) handle(path string, needToken bool, ep endpoint) {
 				attrs = append(attrs, slog.String("error", err.Error()))
 			}
 		}
-		h.log.LogAttrs(r.Context(), level, "request", attrs...)
+		h.log.LogAttrs(r.Context(), level, logbuf.RequestMessage, attrs...)
 	})
 }
 

@@ -75,3 +75,55 @@ func TestIDsCodec(t *testing.T) {
 		t.Fatal("a JSON payload decoded")
 	}
 }
+
+func TestUserCodecRoundTripsEveryField(t *testing.T) {
+	var u domain.User
+	fillAll(t, reflect.ValueOf(&u).Elem())
+	if got, ok := decodeUser(encodeUser(u)); !ok || got != u {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, u)
+	}
+	wantNoPrefixDecodes(t, encodeUser(u), func(b []byte) bool { _, ok := decodeUser(b); return ok })
+}
+
+func TestMemberPageCodecRoundTripsEveryField(t *testing.T) {
+	var a, b domain.Member
+	fillAll(t, reflect.ValueOf(&a).Elem())
+	b.UserID, b.Seq = "second", -3
+	for _, p := range []memberPage{{members: []domain.Member{a, b}, total: 1234}, {members: []domain.Member{}, total: 0}} {
+		got, ok := decodeMemberPage(encodeMemberPage(p))
+		if !ok || !reflect.DeepEqual(got, p) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", got, p)
+		}
+		wantNoPrefixDecodes(t, encodeMemberPage(p), func(b []byte) bool { _, ok := decodeMemberPage(b); return ok })
+	}
+}
+
+func TestMemberCodecRoundTripsEveryField(t *testing.T) {
+	var m domain.Member
+	fillAll(t, reflect.ValueOf(&m).Elem())
+	if got, ok := decodeMember(encodeMember(m)); !ok || got != m {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
+	}
+	wantNoPrefixDecodes(t, encodeMember(m), func(b []byte) bool { _, ok := decodeMember(b); return ok })
+}
+
+func TestIDPageCodec(t *testing.T) {
+	for _, p := range []idPage{{ids: []string{"a", "bb ✓"}, total: 99}, {ids: []string{}, total: 0}} {
+		got, ok := decodeIDPage(encodeIDPage(p))
+		if !ok || !reflect.DeepEqual(got, p) {
+			t.Fatalf("round trip: got %+v, want %+v", got, p)
+		}
+		wantNoPrefixDecodes(t, encodeIDPage(p), func(b []byte) bool { _, ok := decodeIDPage(b); return ok })
+	}
+}
+
+// wantNoPrefixDecodes checks that a truncated payload is a miss, never a
+// wrong value.
+func wantNoPrefixDecodes(t *testing.T, b []byte, decodes func([]byte) bool) {
+	t.Helper()
+	for i := range len(b) {
+		if decodes(b[:i]) {
+			t.Fatalf("a payload cut at %d of %d bytes decoded", i, len(b))
+		}
+	}
+}

@@ -13,19 +13,31 @@ import (
 // generation tokens as every entry) and reads only the page's rows. Pages
 // at DeepPageOffset or deeper build the list on a miss; shallower pages
 // use it only when it is cached already, so that a busy group's first
-// pages never rebuild a long list after every write (SQL serves them
-// cheaply). Filtered pages, and pages over MaxListPage, read the store.
+// pages never rebuild a long list after every write. Every page read is
+// also an entry of its own (entries.go), filled from whichever read served
+// it, so a page read again before a write costs one lookup. Filtered
+// pages, and pages over MaxListPage, read the store.
 const (
 	DeepPageOffset = 1_000
 	MaxListPage    = 1_000
 )
 
-// ListMembers serves an unfiltered page of a group's members from the
-// cached member ID list (see Deep pages).
+// ListMembers serves an unfiltered page of a group's members from its page
+// entry, or through the cached member ID list (see Deep pages).
 func (c *Store) ListMembers(ctx context.Context, q domain.MemberQuery) ([]domain.Member, int64, error) {
 	if len(q.RoleLevels) > 0 || q.Keyword != "" || !listPage(q.Page) {
 		return c.Store.ListMembers(ctx, q)
 	}
+	p, err := one(ctx, c, Pair{pageKey("gmp:", q.GroupID, q.Page), groupGen(q.GroupID)}, decodeMemberPage, encodeMemberPage,
+		func() (memberPage, error) {
+			ms, total, err := c.memberPage(ctx, q)
+			return memberPage{ms, total}, err
+		})
+	return p.members, p.total, err
+}
+
+// memberPage reads a page through the cached member ID list when it may.
+func (c *Store) memberPage(ctx context.Context, q domain.MemberQuery) ([]domain.Member, int64, error) {
 	ids, ok := c.cachedIDs(ctx, Pair{"gm:" + q.GroupID, groupGen(q.GroupID)}, q.Page.Offset >= DeepPageOffset,
 		func() ([]string, error) { return c.Store.MemberUserIDs(ctx, q.GroupID) })
 	if !ok {
@@ -50,12 +62,22 @@ func (c *Store) ListMembers(ctx context.Context, q domain.MemberQuery) ([]domain
 	return ms, int64(len(ids)), nil
 }
 
-// JoinedGroupIDPage serves a page of a user's joined group IDs from the
-// cached joined-group ID list (see Deep pages).
+// JoinedGroupIDPage serves a page of a user's joined group IDs from its
+// page entry, or through the cached joined-group ID list (see Deep pages).
 func (c *Store) JoinedGroupIDPage(ctx context.Context, userID string, p domain.Page) ([]string, int64, error) {
 	if !listPage(p) {
 		return c.Store.JoinedGroupIDPage(ctx, userID, p)
 	}
+	pg, err := one(ctx, c, Pair{pageKey("ujp:", userID, p), userGen(userID)}, decodeIDPage, encodeIDPage,
+		func() (idPage, error) {
+			ids, total, err := c.joinedPage(ctx, userID, p)
+			return idPage{ids, total}, err
+		})
+	return pg.ids, pg.total, err
+}
+
+// joinedPage reads a page through the cached joined-group ID list when it may.
+func (c *Store) joinedPage(ctx context.Context, userID string, p domain.Page) ([]string, int64, error) {
 	ids, ok := c.cachedIDs(ctx, Pair{"uj:" + userID, userGen(userID)}, p.Offset >= DeepPageOffset,
 		func() ([]string, error) { return c.Store.JoinedGroupIDs(ctx, userID) })
 	if !ok {

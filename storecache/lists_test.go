@@ -93,7 +93,7 @@ var owner = domain.Actor{UserID: lcUserID(0)}
 func sameMemberPages(t *testing.T, step string, cached, plain *domain.Service) {
 	t.Helper()
 	ctx := context.Background()
-	for _, off := range []int{storecache.DeepPageOffset - 20, storecache.DeepPageOffset, lcMembers - 10} {
+	for _, off := range []int{0, 20, storecache.DeepPageOffset - 20, storecache.DeepPageOffset, lcMembers - 10} {
 		q := domain.MemberQuery{GroupID: lcGroup, Page: domain.Page{Offset: off, Limit: 20}}
 		got, gotTotal, err := cached.ListMembers(ctx, owner, q)
 		if err != nil {
@@ -155,6 +155,11 @@ func TestListCacheMemberPagesFreshAfterEveryWrite(t *testing.T) {
 				[]domain.MemberPatch{{GroupID: lcGroup, UserID: lcUserID(lcMembers - 2), Nickname: &nick}}, false)
 			return err
 		}},
+		{"profile nickname change of a member on the first page (no group nickname)", func() error {
+			nick := "profile renamed"
+			_, err := cached.UpdateUsers(ctx, domain.Actor{Admin: true}, []domain.UserPatch{{UserID: lcUserID(2), Nickname: &nick}}, false)
+			return err
+		}},
 		{"mute on the page", func() error {
 			_, err := cached.MuteMembers(ctx, domain.Actor{Admin: true}, lcGroup, []string{lcUserID(lcMembers - 4)}, cached.NowMillis()+60_000, false)
 			return err
@@ -175,7 +180,7 @@ func TestListCacheJoinedPagesFreshAfterEveryWrite(t *testing.T) {
 	hot := domain.Actor{UserID: lcUser}
 	same := func(step string) {
 		t.Helper()
-		for _, off := range []int{storecache.DeepPageOffset, lcMembers - 10} {
+		for _, off := range []int{0, storecache.DeepPageOffset, lcMembers - 10} {
 			p := domain.Page{Offset: off, Limit: 20}
 			got, gotTotal, err := cached.JoinedGroups(ctx, hot, lcUser, p)
 			if err != nil {

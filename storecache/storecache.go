@@ -139,9 +139,9 @@ func New(s domain.Store, b Backend, opts Options) domain.Store {
 	return &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger, near: newNearLists(opts.NearIDs)}
 }
 
-// Keys. Generations: "G:g:<group>", "G:u:<user>". Entries: "g:<group>"
-// (the group), "gm:<group>" (its member IDs), "uj:<user>" (the user's
-// joined group IDs).
+// Keys. Generations: "G:g:<group>", "G:u:<user>" (memberships),
+// "G:p:<user>" (profile). Entries: "gm:<group>" (a group's member IDs),
+// "uj:<user>" (a user's joined group IDs), and those of entries.go.
 func groupGen(id string) string { return "G:g:" + id }
 func userGen(id string) string  { return "G:u:" + id }
 
@@ -200,67 +200,6 @@ func (c *Store) fill(ctx context.Context, keys, tokens []string, payloads [][]by
 	if len(ks) > 0 {
 		_ = c.b.Fill(ctx, ks, entries, c.ttl)
 	}
-}
-
-// GetGroup serves a group from the cache.
-func (c *Store) GetGroup(ctx context.Context, groupID string) (domain.Group, error) {
-	hit, tokens, ok := c.lookup(ctx, []Pair{{"g:" + groupID, groupGen(groupID)}})
-	if ok && hit[0] != nil {
-		if g, ok := decodeGroup(hit[0]); ok {
-			return g, nil
-		}
-	}
-	g, err := c.Store.GetGroup(ctx, groupID)
-	if err == nil && ok {
-		c.fill(ctx, []string{"g:" + groupID}, tokens, [][]byte{encodeGroup(g)})
-	}
-	return g, err
-}
-
-// GetGroups serves groups from the cache, reading only the misses.
-func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, error) {
-	if len(ids) == 0 {
-		return c.Store.GetGroups(ctx, ids)
-	}
-	pairs := make([]Pair, len(ids))
-	for i, id := range ids {
-		pairs[i] = Pair{"g:" + id, groupGen(id)}
-	}
-	hit, tokens, ok := c.lookup(ctx, pairs)
-	if !ok {
-		return c.Store.GetGroups(ctx, ids)
-	}
-	out := make([]domain.Group, 0, len(ids))
-	var missing []string
-	tokenOf := make(map[string]string)
-	for i, id := range ids {
-		if hit[i] != nil {
-			if g, ok := decodeGroup(hit[i]); ok {
-				out = append(out, g)
-				continue
-			}
-		}
-		if _, dup := tokenOf[id]; !dup {
-			missing = append(missing, id)
-		}
-		tokenOf[id] = tokens[i]
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	found, err := c.Store.GetGroups(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(found))
-	toks := make([]string, 0, len(found))
-	payloads := make([][]byte, 0, len(found))
-	for _, g := range found {
-		out = append(out, g)
-		keys, toks, payloads = append(keys, "g:"+g.GroupID), append(toks, tokenOf[g.GroupID]), append(payloads, encodeGroup(g))
-	}
-	c.fill(ctx, keys, toks, payloads)
-	return out, nil
 }
 
 // MemberUserIDs serves a group's member IDs (list order: role, then join order) from the cache.
@@ -347,8 +286,8 @@ func (t *touched) list() []string {
 }
 
 // cacheTx records the entities whose cached reads a write changes: a
-// group's row (its data and member count) and member list, a user's
-// joined-group list. Its reads are the transaction's own, never cached.
+// group's row (its data and member count) and members, a user's
+// joined-group list, a user's profile. Its reads are the transaction's own, never cached.
 type cacheTx struct {
 	domain.Tx
 	t *touched
@@ -396,6 +335,12 @@ func (x *cacheTx) DeleteAllMembers(ctx context.Context, groupID string) (int, er
 		x.t.add(userGen(u))
 	}
 	return x.Tx.DeleteAllMembers(ctx, groupID)
+}
+
+// UpdateUser changes a cached profile.
+func (x *cacheTx) UpdateUser(ctx context.Context, u domain.User) error {
+	x.t.add(profileGen(u.UserID))
+	return x.Tx.UpdateUser(ctx, u)
 }
 
 // AppendEvents changes no cached read (the event log is never cached).

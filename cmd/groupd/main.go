@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/logbuf"
 	"github.com/groupd/groupd/internal/webhookconf"
 	"github.com/groupd/groupd/metrics"
 	"github.com/groupd/groupd/openim"
@@ -108,6 +109,8 @@ type Main struct {
 	// evState (events.go): the dispatcher's sinks and counters.
 	evState eventsState
 
+	logOut *logbuf.Writer // under Logger; Close flushes it
+
 	listenerClosed bool // by Close
 	// devx.go: the --metrics-addr and --pprof-addr listeners (nil when
 	// off), bound first in Open, and their servers once serving.
@@ -117,19 +120,22 @@ type Main struct {
 
 // NewMain returns a Main for cfg that logs to stderr.
 func NewMain(cfg Config, stderr io.Writer) *Main {
-	return &Main{Config: cfg, Logger: newLogger(cfg, stderr), Now: time.Now, stderr: stderr, serveErr: make(chan error, 1)}
+	logOut := logbuf.New(stderr)
+	return &Main{Config: cfg, Logger: newLogger(cfg, logOut), logOut: logOut, Now: time.Now, stderr: stderr, serveErr: make(chan error, 1)}
 }
 
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
+// newLogger logs to w; request lines are batched (see logbuf).
+func newLogger(cfg Config, w *logbuf.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logbuf.Handler{Handler: h, W: w})
 }
 
 // Open prepares the data directory, binds the listeners, prepares the
@@ -295,6 +301,9 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("release data directory lock: %w", err))
 		}
 		m.lock = nil
+	}
+	if m.logOut != nil {
+		_ = m.logOut.Flush()
 	}
 	return errors.Join(errs...)
 }

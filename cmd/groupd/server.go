@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -159,13 +160,23 @@ func (a *admission) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (a *admission) readBody(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(a.bodyTimeout))
-	var buf []byte
-	var chunk [32 << 10]byte
+	// Read straight into the body's buffer, sized by Content-Length up to
+	// 64 KiB (a claimed length is not memory to hand out before the bytes
+	// arrive) and grown as they do. A fixed read buffer escaped to the
+	// heap: 32 KiB allocated per request.
+	size := int64(512)
+	if r.ContentLength >= 0 {
+		size = min(r.ContentLength+1, 64<<10, maxBodyBytes+1) // +1: room to read EOF
+	}
+	buf := make([]byte, 0, size)
 	var reserved int64
 	release = func() { a.buffered.Add(-reserved) }
 	var rerr error
 	for len(buf) <= maxBodyBytes {
-		n, err := r.Body.Read(chunk[:min(len(chunk), maxBodyBytes+1-len(buf))])
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), maxBodyBytes+1-len(buf)))
+		}
+		n, err := r.Body.Read(buf[len(buf):min(cap(buf), maxBodyBytes+1)])
 		if n > 0 {
 			if a.buffered.Add(int64(n)) > maxBufferedBodyBytes {
 				a.buffered.Add(-int64(n))
@@ -175,7 +186,7 @@ func (a *admission) readBody(w http.ResponseWriter, r *http.Request) (release fu
 				return nil, false
 			}
 			reserved += int64(n)
-			buf = append(buf, chunk[:n]...)
+			buf = buf[:len(buf)+n]
 		}
 		if errors.Is(err, io.EOF) {
 			break
