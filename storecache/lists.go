@@ -2,7 +2,6 @@ package storecache
 
 import (
 	"context"
-	"sync"
 
 	"github.com/groupd/groupd/domain"
 )
@@ -28,7 +27,7 @@ func (c *Store) ListMembers(ctx context.Context, q domain.MemberQuery) ([]domain
 	if len(q.RoleLevels) > 0 || q.Keyword != "" || !listPage(q.Page) {
 		return c.Store.ListMembers(ctx, q)
 	}
-	p, err := one(ctx, c, Pair{pageKey("gmp:", q.GroupID, q.Page), groupGen(q.GroupID)}, decodeMemberPage, encodeMemberPage,
+	p, err := one(ctx, c, Pair{pageKey("gmp:", q.GroupID, q.Page), groupGen(q.GroupID)}, memberPageCodec,
 		func() (memberPage, error) {
 			ms, total, err := c.memberPage(ctx, q)
 			return memberPage{ms, total}, err
@@ -68,7 +67,7 @@ func (c *Store) JoinedGroupIDPage(ctx context.Context, userID string, p domain.P
 	if !listPage(p) {
 		return c.Store.JoinedGroupIDPage(ctx, userID, p)
 	}
-	pg, err := one(ctx, c, Pair{pageKey("ujp:", userID, p), userGen(userID)}, decodeIDPage, encodeIDPage,
+	pg, err := one(ctx, c, Pair{pageKey("ujp:", userID, p), userGen(userID)}, idPageCodec,
 		func() (idPage, error) {
 			ids, total, err := c.joinedPage(ctx, userID, p)
 			return idPage{ids, total}, err
@@ -107,11 +106,11 @@ func (c *Store) cachedIDs(ctx context.Context, p Pair, mayBuild bool, read func(
 	}
 	tok := tokens[0]
 	if hit[0] != nil {
-		if ids, ok := c.near.get(p.Key, tok); ok {
-			return ids, true
+		if v, ok := c.near.get(p.Key, tok); ok {
+			return v.([]string), true
 		}
 		if ids, ok := decodeIDs(hit[0]); ok {
-			c.near.put(p.Key, tok, ids)
+			c.near.put(p.Key, tok, ids, len(ids))
 			return ids, true
 		}
 	}
@@ -126,60 +125,6 @@ func (c *Store) cachedIDs(ctx context.Context, p Pair, mayBuild bool, read func(
 		ids = []string{}
 	}
 	c.fill(ctx, []string{p.Key}, tokens, [][]byte{encodeIDs(ids)})
-	c.near.put(p.Key, tok, ids)
+	c.near.put(p.Key, tok, ids, len(ids))
 	return ids, true
-}
-
-// nearLists keeps decoded ID lists in process, each under the token of the
-// entry it was decoded from (or filled as): a hit whose entry carries the
-// same token skips decoding a long list. It is only a decoding shortcut;
-// freshness is the entry's, checked by lookup before get is asked.
-type nearLists struct {
-	mu    sync.Mutex
-	max   int // IDs in all
-	total int
-	m     map[string]nearList
-}
-
-type nearList struct {
-	tok string
-	ids []string
-}
-
-// DefaultNearIDs bounds the IDs the near cache holds.
-const DefaultNearIDs = 1_000_000
-
-func newNearLists(max int) *nearLists {
-	if max <= 0 {
-		max = DefaultNearIDs
-	}
-	return &nearLists{max: max, m: map[string]nearList{}}
-}
-
-func (n *nearLists) get(key, tok string) ([]string, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	e, ok := n.m[key]
-	return e.ids, ok && tok != "" && e.tok == tok
-}
-
-func (n *nearLists) put(key, tok string, ids []string) {
-	if tok == "" || len(ids) > n.max {
-		return
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if old, ok := n.m[key]; ok {
-		n.total -= len(old.ids)
-		delete(n.m, key)
-	}
-	for k, e := range n.m { // over the bound: forget lists, any order
-		if n.total+len(ids) <= n.max {
-			break
-		}
-		delete(n.m, k)
-		n.total -= len(e.ids)
-	}
-	n.m[key] = nearList{tok: tok, ids: ids}
-	n.total += len(ids)
 }

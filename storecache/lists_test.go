@@ -343,3 +343,39 @@ func TestListCacheShallowPagesNeverBuild(t *testing.T) {
 	deep()
 	want("deep page after a write", 2)
 }
+
+// Values served from the decoded near cache are copies: a caller that
+// modifies its answer (the domain fills profile nicknames into member
+// pages) does not change the next answer.
+func TestCallersCannotModifyCachedValues(t *testing.T) {
+	db, _ := lcSetupStore(t)
+	c := storecache.New(db, storecache.NewMemory(0), storecache.Options{})
+	ctx := context.Background()
+	q := domain.MemberQuery{GroupID: lcGroup, Page: domain.Page{Limit: 5}}
+	for range 3 {
+		ms, _, err := c.ListMembers(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms[0].Nickname != "" {
+			t.Fatalf("a caller's change came back: %q", ms[0].Nickname)
+		}
+		ms[0].Nickname = "scribbled"
+		ids, _, err := c.JoinedGroupIDPage(ctx, lcUser, domain.Page{Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids[0] != "g00000" {
+			t.Fatalf("a caller's change came back: %q", ids[0])
+		}
+		ids[0] = "scribbled"
+		g, err := c.GetGroup(ctx, lcGroup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Name != "" {
+			t.Fatalf("a caller's change came back: %q", g.Name)
+		}
+		g.Name = "scribbled"
+	}
+}

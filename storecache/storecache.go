@@ -106,8 +106,8 @@ type Options struct {
 	MaxEntryBytes int
 	// Logger receives backend failures after a commit; discarded when nil.
 	Logger *slog.Logger
-	// NearIDs bounds the IDs of the decoded lists kept in process (default
-	// DefaultNearIDs).
+	// NearIDs bounds the decoded entries kept in process, in strings (an
+	// ID list of n IDs counts n, a group 12; default DefaultNearIDs).
 	NearIDs int
 }
 
@@ -122,7 +122,7 @@ type Store struct {
 	ttl  time.Duration
 	max  int
 	log  *slog.Logger
-	near *nearLists
+	near *near
 }
 
 // New wraps s with a cache on b.
@@ -136,7 +136,7 @@ func New(s domain.Store, b Backend, opts Options) domain.Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger, near: newNearLists(opts.NearIDs)}
+	return &Store{Store: s, b: b, ttl: opts.TTL, max: opts.MaxEntryBytes, log: opts.Logger, near: newNear(opts.NearIDs)}
 }
 
 // Keys. Generations: "G:g:<group>", "G:u:<user>" (memberships),
