@@ -15,7 +15,7 @@ import (
 )
 
 // seedExample is the response example of seeds/zim-QueryGroupInfo.txt
-// (checked against the file when the shared folder is beside the repo).
+// (checked against the copy in testdata by TestSeedExampleMatchesFile).
 const seedExample = `{
     "Code": 0,
     "Message": "success",
@@ -48,10 +48,14 @@ const seedExample = `{
     ]
 }`
 
+// seedFile is a copy of seeds/zim-QueryGroupInfo.txt from the shared folder,
+// kept in the repository so that the check runs in every checkout.
+const seedFile = "testdata/zim-QueryGroupInfo.txt"
+
 func TestSeedExampleMatchesFile(t *testing.T) {
-	text, err := os.ReadFile("../../shared/seeds/zim-QueryGroupInfo.txt")
+	text, err := os.ReadFile(seedFile)
 	if err != nil {
-		t.Skip("shared/seeds not beside the repository")
+		t.Fatal(err)
 	}
 	s := string(text)
 	i := strings.Index(s, "Response example")
@@ -60,6 +64,9 @@ func TestSeedExampleMatchesFile(t *testing.T) {
 	}
 	s = s[i:]
 	start := strings.Index(s, "{")
+	if start < 0 {
+		t.Fatal("no JSON object after the response example heading")
+	}
 	depth, end := 0, -1
 	for j := start; j < len(s) && end < 0; j++ {
 		switch s[j] {
@@ -71,13 +78,35 @@ func TestSeedExampleMatchesFile(t *testing.T) {
 			}
 		}
 	}
+	if end < 0 {
+		t.Fatal("response example not closed")
+	}
 	var fromFile, embedded any
 	if err := json.Unmarshal([]byte(s[start:end]), &fromFile); err != nil {
 		t.Fatalf("seed example: %v", err)
 	}
-	_ = json.Unmarshal([]byte(seedExample), &embedded)
+	if err := json.Unmarshal([]byte(seedExample), &embedded); err != nil {
+		t.Fatalf("seedExample: %v", err)
+	}
 	if !reflect.DeepEqual(fromFile, embedded) {
 		t.Fatalf("seed example changed:\n%s", s[start:end])
+	}
+}
+
+// TestSeedCopyMatchesShared checks the copy in testdata against the shared
+// folder, when that folder is beside the repository (an extra check: the
+// copy alone is what TestSeedExampleMatchesFile reads).
+func TestSeedCopyMatchesShared(t *testing.T) {
+	shared, err := os.ReadFile("../../shared/seeds/zim-QueryGroupInfo.txt")
+	if err != nil {
+		t.Skip("shared/seeds not beside the repository; testdata copy checked alone")
+	}
+	local, err := os.ReadFile(seedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(shared, local) {
+		t.Fatalf("%s differs from ../../shared/seeds/zim-QueryGroupInfo.txt: copy the shared seed again", seedFile)
 	}
 }
 
