@@ -85,6 +85,12 @@ type Reader interface {
 	// mute ends after now (ms), from an index of muted members.
 	GroupsWithMutedMembers(ctx context.Context, groupIDs []string, now int64) (map[string]bool, error)
 
+	// GroupDataUnseen returns userID's groups whose DataSeq is above the
+	// one last reported to userID's joined-group log (see
+	// MarkGroupDataSeen; a membership starts at its group's DataSeq), with
+	// their DataSeq. Its cost is the user's memberships, never a group's.
+	GroupDataUnseen(ctx context.Context, userID string) ([]GroupDataSeq, error)
+
 	// VersionState returns owner's version-log position in one point read
 	// (the zero state when the owner never logged a change).
 	VersionState(ctx context.Context, owner VersionOwner) (VersionState, error)
@@ -136,6 +142,10 @@ type Tx interface {
 	// element gets the next version; the owner's version rises by one for
 	// the whole call. It returns the new version.
 	LogVersion(ctx context.Context, owner VersionOwner, op int, elementIDs []string) (int64, error)
+	// MarkGroupDataSeen records that userID's joined-group log has reported
+	// each group's data up to its DataSeq (never lowering what is
+	// recorded; memberships that no longer exist are skipped).
+	MarkGroupDataSeen(ctx context.Context, userID string, seen []GroupDataSeq) error
 	// CompactVersions removes entries of owner at or below version upTo and
 	// records upTo as the oldest version a client can resume from.
 	CompactVersions(ctx context.Context, owner VersionOwner, upTo int64) error
@@ -185,6 +195,12 @@ const (
 	VersionGroupMembers = "gm"
 	VersionUserGroups   = "ug"
 )
+
+// GroupDataSeq is a group's DataSeq, as reported to a joined-group log.
+type GroupDataSeq struct {
+	GroupID string
+	DataSeq int64
+}
 
 // VersionState is an owner's version log position.
 type VersionState struct {

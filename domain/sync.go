@@ -87,6 +87,9 @@ func (s *Service) IncrementalJoinedGroups(ctx context.Context, a Actor, userID, 
 	if err := requireSelfOrAdmin(a, userID); err != nil {
 		return JoinedGroupsDelta{}, err
 	}
+	if err := s.catchUpJoinedLog(ctx, userID); err != nil {
+		return JoinedGroupsDelta{}, err
+	}
 	owner := VersionOwner{Kind: VersionUserGroups, ID: userID}
 	d, err := s.delta(ctx, owner, versionID, version)
 	if err == nil && d.VersionID == "" {
@@ -217,6 +220,9 @@ func (s *Service) FullJoinedGroupIDs(ctx context.Context, a Actor, userID string
 		return FullIDs{}, err
 	}
 	if err := requireSelfOrAdmin(a, userID); err != nil {
+		return FullIDs{}, err
+	}
+	if err := s.catchUpJoinedLog(ctx, userID); err != nil {
 		return FullIDs{}, err
 	}
 	return s.fullIDs(ctx, VersionOwner{Kind: VersionUserGroups, ID: userID}, func() ([]string, error) {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -111,22 +112,36 @@ func (s *Service) logRoleChange(ctx context.Context, tx Tx, groupID string, user
 }
 
 // logGroupUpdate records a change of the group's own data in the group's
-// member log and in every member's joined-group log.
+// member log: one entry, whatever the member count. Members' joined-group
+// logs learn of it when they are next read (catchUpJoinedLog): a write to
+// a group of 100,000 members costs what a write to a group of 3 does.
 func (s *Service) logGroupUpdate(ctx context.Context, tx Tx, groupID string) error {
-	if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, []string{GroupInfoElement}); err != nil {
-		return err
+	_, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionGroupMembers, ID: groupID}, OpUpdate, []string{GroupInfoElement})
+	return err
+}
+
+// catchUpJoinedLog logs, in userID's joined-group log, an update of each
+// group whose data changed since the log last reported it (every change
+// raises the group's DataSeq). Reads of the log call it first, so a client
+// is told of a change exactly as if it had been logged with the change: at
+// a version above any it saw before the change. Its cost is the user's
+// memberships when nothing changed, and one write when something did.
+func (s *Service) catchUpJoinedLog(ctx context.Context, userID string) error {
+	unseen, err := s.store.GroupDataUnseen(ctx, userID)
+	if err != nil || len(unseen) == 0 {
+		return storeErr(err, "read group data seen")
 	}
-	ids, err := tx.MemberUserIDs(ctx, groupID)
-	if err != nil {
-		return storeErr(err, "read member IDs")
+	slices.SortFunc(unseen, func(x, y GroupDataSeq) int { return strings.Compare(x.GroupID, y.GroupID) })
+	ids := make([]string, len(unseen))
+	for i, g := range unseen {
+		ids[i] = updateElement(g.GroupID)
 	}
-	upd := []string{updateElement(groupID)}
-	for _, id := range ids {
-		if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionUserGroups, ID: id}, OpUpdate, upd); err != nil {
+	return s.store.Write(ctx, func(tx Tx) error {
+		if _, err := s.logVersion(ctx, tx, VersionOwner{Kind: VersionUserGroups, ID: userID}, OpUpdate, ids); err != nil {
 			return err
 		}
-	}
-	return nil
+		return storeErr(tx.MarkGroupDataSeen(ctx, userID, unseen), "record group data seen")
+	})
 }
 
 // logVersion appends to a log and, every compactEvery versions, drops the

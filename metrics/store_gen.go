@@ -316,6 +316,21 @@ func (s *store) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, n
 	return s.next.GroupsWithMutedMembers(ctx, groupIDs, now)
 }
 
+func (s *store) GroupDataUnseen(ctx context.Context, userID string) (v0 []domain.GroupDataSeq, err error) {
+	defer s.m.observeSince("GroupDataUnseen", time.Now(), &err)
+	return s.next.GroupDataUnseen(ctx, userID)
+}
+
+func (t *tx) GroupDataUnseen(ctx context.Context, userID string) (v0 []domain.GroupDataSeq, err error) {
+	defer t.m.observeSince("tx.GroupDataUnseen", time.Now(), &err)
+	return t.next.GroupDataUnseen(ctx, userID)
+}
+
+func (t *tx) MarkGroupDataSeen(ctx context.Context, userID string, seen []domain.GroupDataSeq) (err error) {
+	defer t.m.observeSince("tx.MarkGroupDataSeen", time.Now(), &err)
+	return t.next.MarkGroupDataSeen(ctx, userID, seen)
+}
+
 func (s *store) VersionState(ctx context.Context, owner domain.VersionOwner) (v0 domain.VersionState, err error) {
 	defer s.m.observeSince("VersionState", time.Now(), &err)
 	return s.next.VersionState(ctx, owner)

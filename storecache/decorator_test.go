@@ -21,6 +21,7 @@ func TestDecoratorDecidesEveryMethod(t *testing.T) {
 		"GroupsWithMutedMembers": fresh, "ListGroupsAfter": fresh, "ListJoined": fresh,
 		"ListJoinedAfter": fresh, "ListLiveGroupsAfter": fresh, "ListMembersAfter": fresh,
 		"ListRequests": fresh, "ListUsers": fresh, "SearchGroups": fresh, "VersionLog": fresh, "VersionState": fresh,
+		"GroupDataUnseen": fresh,
 		// The event log is read by the dispatcher only, never cached.
 		"ReadEvents": fresh, "EventPosOf": fresh, "EventHead": fresh, "PruneEvents": log, "SinkState": fresh,
 		"DeliveredSeqs": fresh, "SaveSinkProgress": log, "DeadLetters": fresh, "CountDeadLetters": fresh,
@@ -34,8 +35,11 @@ func TestDecoratorDecidesEveryMethod(t *testing.T) {
 		"GroupsWithMutedMembers": own, "JoinedGroupIDPage": own, "JoinedGroupIDs": own, "ListGroupsAfter": own,
 		"ListJoined": own, "ListJoinedAfter": own, "ListLiveGroupsAfter": own, "ListMembers": own,
 		"ListMembersAfter": own, "ListRequests": own, "ListUsers": own, "LockGroup": own, "MemberUserIDs": own,
-		"SearchGroups": own, "VersionLog": own, "VersionState": own,
+		"SearchGroups": own, "VersionLog": own, "VersionState": own, "GroupDataUnseen": own,
 		"CompactVersions": untouched, "DeleteAttributes": untouched,
+		// A membership's group_data_seen is sync bookkeeping no cached
+		// value holds (domain.Member has no such field).
+		"MarkGroupDataSeen": untouched,
 		// A new user has no cached profile: absence is never cached.
 		"InsertUsers": untouched,
 		"LogVersion":  untouched, "PutAttributes": untouched, "PutRequest": untouched,

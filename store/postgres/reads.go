@@ -69,3 +69,14 @@ func (r reader) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, n
 	}
 	return out, nil
 }
+
+// GroupDataUnseen walks userID's memberships (group_members_user) and each
+// group's row by its key.
+func (r reader) GroupDataUnseen(ctx context.Context, userID string) (_ []domain.GroupDataSeq, err error) {
+	defer wrap(&err, "group data unseen by %s", userID)
+	rows, err := r.q.Query(ctx, `SELECT m.group_id, g.data_seq FROM group_members m JOIN groups g ON g.group_id = m.group_id
+		WHERE m.user_id = $1 AND g.data_seq > m.group_data_seen`, userID)
+	return collect(rows, err, func(s scanner) (g domain.GroupDataSeq, err error) {
+		return g, s.Scan(&g.GroupID, &g.DataSeq)
+	})
+}

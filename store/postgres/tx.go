@@ -179,9 +179,12 @@ func (t *tx) InsertMembers(ctx context.Context, members []domain.Member) (err er
 		joins[i], mutes[i] = m.JoinTime, m.MuteEndTime
 	}
 	// ORDER BY ord draws seq in the order given.
+	// A new member's joined-group log starts with the group's data as it
+	// is (see migration 0007).
 	const insert = `INSERT INTO group_members (group_id, user_id, role_level, custom_role, join_time,
-			nickname, face_url, join_source, inviter_user_id, operator_user_id, mute_end_time, ex)
-		SELECT g, u, rl, cr, jt, nn, fu, js, iv, op, mt, ex
+			nickname, face_url, join_source, inviter_user_id, operator_user_id, mute_end_time, ex, group_data_seen)
+		SELECT g, u, rl, cr, jt, nn, fu, js, iv, op, mt, ex,
+			coalesce((SELECT data_seq FROM groups WHERE group_id = g), 0)
 		FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::bigint[], $6::text[], $7::text[],
 			$8::integer[], $9::text[], $10::text[], $11::bigint[], $12::text[])
 			WITH ORDINALITY AS t(g, u, rl, cr, jt, nn, fu, js, iv, op, mt, ex, ord)
@@ -391,5 +394,21 @@ func (t *tx) CompactVersions(ctx context.Context, owner domain.VersionOwner, upT
 	}
 	_, err = t.q.Exec(ctx, `UPDATE version_owners SET min_version = GREATEST(min_version, LEAST($3, version)) WHERE kind = $1 AND owner_id = $2`,
 		owner.Kind, owner.ID, upTo)
+	return err
+}
+
+// MarkGroupDataSeen records what userID's joined-group log has reported.
+func (t *tx) MarkGroupDataSeen(ctx context.Context, userID string, seen []domain.GroupDataSeq) (err error) {
+	defer wrap(&err, "mark group data seen by %s (%d groups)", userID, len(seen))
+	if len(seen) == 0 {
+		return nil
+	}
+	gids, seqs := make([]string, len(seen)), make([]int64, len(seen))
+	for i, g := range seen {
+		gids[i], seqs[i] = g.GroupID, g.DataSeq
+	}
+	_, err = t.q.Exec(ctx, `UPDATE group_members m SET group_data_seen = s.seq
+		FROM unnest($2::text[], $3::bigint[]) AS s(g, seq)
+		WHERE m.group_id = s.g AND m.user_id = $1 AND m.group_data_seen < s.seq`, userID, gids, seqs)
 	return err
 }

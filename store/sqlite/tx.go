@@ -173,10 +173,13 @@ func (t *txn) InsertMembers(ctx context.Context, members []domain.Member) (err e
 		}
 	}
 	for i, m := range members {
+		// A new member's joined-group log starts with the group's data as
+		// it is (see migration 0006).
 		res, err := t.th.exec(ctx, `INSERT INTO group_members (group_id, user_id, role_level,
 			custom_role, join_time, nickname, face_url, join_source, inviter_user_id,
-			operator_user_id, mute_end_time, ex)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			operator_user_id, mute_end_time, ex, group_data_seen)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+				coalesce((SELECT data_seq FROM groups WHERE group_id = ?1), 0))
 			ON CONFLICT (group_id, user_id) DO NOTHING`,
 			m.GroupID, m.UserID, m.RoleLevel, m.CustomRole, m.JoinTime, m.Nickname, m.FaceURL,
 			m.JoinSource, m.InviterUserID, m.OperatorUserID, m.MuteEndTime, m.Ex)
@@ -428,4 +431,16 @@ func (t *txn) CompactVersions(ctx context.Context, owner domain.VersionOwner, up
 			WHERE kind = ? AND owner_id = ?`, upTo, owner.Kind, owner.ID)
 		return err
 	})
+}
+
+// MarkGroupDataSeen records what userID's joined-group log has reported.
+func (t *txn) MarkGroupDataSeen(ctx context.Context, userID string, seen []domain.GroupDataSeq) (err error) {
+	defer wrap(&err, "sqlite.MarkGroupDataSeen(%q, %d groups)", userID, len(seen))
+	for _, g := range seen {
+		if _, err := t.th.exec(ctx, `UPDATE group_members SET group_data_seen = ?3
+			WHERE group_id = ?1 AND user_id = ?2 AND group_data_seen < ?3`, g.GroupID, userID, g.DataSeq); err != nil {
+			return err
+		}
+	}
+	return nil
 }

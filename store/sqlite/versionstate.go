@@ -98,3 +98,13 @@ func (r reader) GroupsWithMutedMembers(ctx context.Context, groupIDs []string, n
 	}
 	return out, nil
 }
+
+// GroupDataUnseen walks userID's memberships (the group_members_user index)
+// and each group's row by its key.
+func (r reader) GroupDataUnseen(ctx context.Context, userID string) (_ []domain.GroupDataSeq, err error) {
+	defer wrap(&err, "sqlite.GroupDataUnseen(%q)", userID)
+	return queryAll(ctx, r.h, func(s scanner) (g domain.GroupDataSeq, err error) {
+		return g, s.Scan(&g.GroupID, &g.DataSeq)
+	}, `SELECT m.group_id, g.data_seq FROM group_members m JOIN groups g ON g.group_id = m.group_id
+		WHERE m.user_id = ? AND g.data_seq > m.group_data_seen`, userID)
+}

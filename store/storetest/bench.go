@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/groupd/groupd/domain"
 )
@@ -30,6 +31,60 @@ func Bench(b *testing.B, open func(b *testing.B) domain.Store, settle func(b *te
 	})
 	b.Run("ListJoined", func(b *testing.B) { benchListJoined(b, open, settle) })
 	b.Run("ListMembers", func(b *testing.B) { benchListMembers(b, open, settle) })
+	b.Run("GroupRename", func(b *testing.B) { benchGroupRename(b, open) })
+}
+
+// benchGroupRename renames a group of 100,000 members through the domain
+// and, while it runs, registers one unrelated user: ns/op is the rename,
+// unrelated-ms the unrelated write's latency (a rename must not hold the
+// writer). Run with e.g. -benchtime 3x.
+func benchGroupRename(b *testing.B, open func(b *testing.B) domain.Store) {
+	const members = 100_000
+	s := open(b)
+	ctx := context.Background()
+	svc := domain.NewService(s, domain.Options{})
+	admin := domain.Actor{UserID: "admin", Admin: true}
+	err := s.Write(ctx, func(tx domain.Tx) error {
+		users := make([]domain.User, members)
+		for i := range users {
+			users[i] = domain.User{UserID: fmt.Sprintf("u%06d", i)}
+		}
+		return tx.InsertUsers(ctx, users)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := svc.CreateGroup(ctx, admin, domain.CreateGroupInput{OwnerUserID: "u000000",
+		Group: domain.Group{GroupID: "big", GroupType: domain.GroupTypeWorking, MemberCountLimit: 2 * members}}); err != nil {
+		b.Fatal(err)
+	}
+	for lo := 1; lo < members; lo += 1000 {
+		ids := make([]string, 0, 1000)
+		for i := lo; i < min(lo+1000, members); i++ {
+			ids = append(ids, fmt.Sprintf("u%06d", i))
+		}
+		if _, err := svc.InviteMembers(ctx, admin, domain.InviteInput{GroupID: "big", UserIDs: ids}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var unrelated time.Duration
+	n := 0
+	for b.Loop() {
+		n++
+		name := fmt.Sprintf("renamed %d", n)
+		done := make(chan error, 1)
+		go func() { done <- svc.UpdateGroup(ctx, admin, "big", domain.GroupPatch{Name: &name}) }()
+		time.Sleep(time.Millisecond) // let the rename start first
+		start := time.Now()
+		if _, err := svc.RegisterUsers(ctx, admin, []domain.User{{UserID: fmt.Sprintf("x%06d", n)}}, false); err != nil {
+			b.Fatal(err)
+		}
+		unrelated += time.Since(start)
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(unrelated.Milliseconds())/float64(n), "unrelated-ms")
 }
 
 func benchSeedGroups(b *testing.B, s domain.Store, n int, prefix string) {

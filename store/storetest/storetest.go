@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) domain.Store) {
 		{"Write", writeTests},
 		{"Reads", readTests},
 		{"Events", eventTests},
+		{"GroupVersions", groupVersionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
