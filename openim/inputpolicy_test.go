@@ -61,6 +61,22 @@ func TestInputPolicy(t *testing.T) {
 		})
 	}
 
+	// Text that encoding/json would silently turn into U+FFFD (invalid
+	// UTF-8, an unpaired surrogate escape) is refused, not stored changed.
+	for _, c := range []struct{ name, body string }{
+		{"nickname with invalid UTF-8", `{"users":[{"userID":"u1","nickname":"a` + "\xff" + `b"}]}`},
+		{"userID with invalid UTF-8", `{"users":[{"userID":"u1` + "\xc3" + `","nickname":"n"}]}`},
+		{"nickname with a lone surrogate escape", `{"users":[{"userID":"u1","nickname":"a\ud800b"}]}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.fail(t, "/user/user_register", w.env.admin, []byte(c.body), codeArgs)
+			if u := w.data(t, "/user/get_users_info", w.env.admin, map[string]any{"userIDs": []string{"u1"}})["usersInfo"].([]any); len(u) != 0 {
+				t.Fatalf("a refused registration stored a user: %v", u)
+			}
+		})
+	}
+
 	// A long offending ID is quoted by a short prefix only.
 	w := newWorld(t)
 	long := strings.Repeat("x", 10_000)

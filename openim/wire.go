@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/jsontext"
 )
 
 // OpenIM error codes groupd answers with.
@@ -334,6 +335,9 @@ func decode(r *http.Request, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	if p := jsontext.Problem(body); p != "" {
+		return errorf(codeArgs, "%s", p)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {

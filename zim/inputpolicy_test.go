@@ -2,6 +2,7 @@ package zim_test
 
 import (
 	"github.com/groupd/groupd/zim"
+	"strings"
 
 	"net/http"
 	"testing"
@@ -43,6 +44,19 @@ func TestInputPolicy(t *testing.T) {
 			}
 			if r.Code() == zim.CodeServerError {
 				t.Fatalf("server error: %s", r.body)
+			}
+		})
+	}
+	// Text encoding/json would silently turn into U+FFFD is refused with
+	// the parameter error, and nothing changes.
+	for _, c := range []struct{ name, action, body string }{
+		{"UserName with invalid UTF-8", "UserRegister", `{"UserInfo":[{"UserId":"u9","UserName":"a` + "\xff" + `b"}]}`},
+		{"GroupName with a lone surrogate escape", "UpdateGroupData", `{"FromUserId":"owner","GroupId":"g1","GroupName":"a\udc00"}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e.post(c.action, []byte(c.body)).wantCode(zim.CodeParamError)
+			if g := e.info("g1"); g.GroupName != "" && strings.ContainsRune(g.GroupName, '\uFFFD') {
+				t.Fatalf("group name stored changed: %q", g.GroupName)
 			}
 		})
 	}

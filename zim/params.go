@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/groupd/groupd/internal/jsontext"
 )
 
 // Limits of the reference that the dialect checks before the domain sees a
@@ -113,6 +115,9 @@ func dedupe(ids []string, drop string) []string {
 func decodeJSON(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		body = []byte("{}")
+	}
+	if p := jsontext.Problem(body); p != "" {
+		return paramError("%s", p)
 	}
 	if err := json.Unmarshal(integralNumbers(body), v); err != nil {
 		var te *json.UnmarshalTypeError
