@@ -231,6 +231,9 @@ func (h *Handler) handle(path string, needToken bool, ep endpoint) {
 func (h *Handler) serve(ctx context.Context, c *call, opID string, needToken bool, ep endpoint) (data any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler { // the handler means to abort the connection
+				panic(p)
+			}
 			h.log.Error("panic", "operationID", opID, "panic", p, "stack", string(debug.Stack()))
 			data, err = nil, errorf(codeInternal, "")
 		}
