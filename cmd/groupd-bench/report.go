@@ -203,10 +203,16 @@ func (r *report) markdown() string {
 			float64(r.hwmKB)/1024, float64(r.rssKB)/1024, met(r.hwmKB < 1<<20))
 		p("| start-up time with the dataset in place | %s (exec to the first ready /readyz) | |", ms(r.startup))
 	}
+	// Issue 15's targets: 0.6 of the ceiling on SQLite, 0.45 on
+	// PostgreSQL with Redis.
+	want := 0.6
+	if r.opts.dbURL != "" {
+		want = 0.45
+	}
 	for _, w := range r.rows {
 		if w.read && w.ceil.throughput > 0 {
 			ratio := w.max.throughput / w.ceil.throughput
-			p("| %s ≥ 50%% of the ceiling | %.0f%% (%.0f of %.0f/s) | %s |", w.name, 100*ratio, w.max.throughput, w.ceil.throughput, met(ratio >= 0.5))
+			p("| %s ≥ %.0f%% of the ceiling | %.0f%% (%.0f of %.0f/s) | %s |", w.name, 100*want, 100*ratio, w.max.throughput, w.ceil.throughput, met(ratio >= want))
 		}
 	}
 	for _, pair := range [][2]string{{"get_joined_group_list/first", "get_joined_group_list/deep"}, {"get_group_member_list/first", "get_group_member_list/deep"}} {
@@ -224,7 +230,14 @@ func (r *report) markdown() string {
 		}
 	}
 	if w := r.find("invite_user_to_group"); w != nil {
-		p("| invite_user_to_group ≥ 5,000/s with %d clients, durable | %.0f/s | %s |", r.opts.writers, w.max.throughput, met(w.max.throughput >= 5000))
+		want := 5000.0
+		if r.opts.dbURL != "" {
+			want = 2500
+		}
+		p("| invite_user_to_group ≥ %.0f/s with %d clients, durable | %.0f/s | %s |", want, r.opts.writers, w.max.throughput, met(w.max.throughput >= want))
+	}
+	if w := r.find("create_group"); w != nil && r.opts.dbURL == "" {
+		p("| create_group with 10 members ≥ 1,500/s with %d clients, durable | %.0f/s | %s |", r.opts.writers, w.max.throughput, met(w.max.throughput >= 1500))
 	}
 	return b.String()
 }
