@@ -32,6 +32,53 @@ func Bench(b *testing.B, open func(b *testing.B) domain.Store, settle func(b *te
 	b.Run("ListJoined", func(b *testing.B) { benchListJoined(b, open, settle) })
 	b.Run("ListMembers", func(b *testing.B) { benchListMembers(b, open, settle) })
 	b.Run("GroupRename", func(b *testing.B) { benchGroupRename(b, open) })
+	b.Run("JoinedSync", func(b *testing.B) { benchJoinedSync(b, open) })
+}
+
+// benchJoinedSync is an incremental joined-group sync of a user in 1,000
+// groups, up to date (the catch-up check walks the user's memberships) and
+// after 10 of the groups were renamed (the catch-up logs them first).
+func benchJoinedSync(b *testing.B, open func(b *testing.B) domain.Store) {
+	const groups = 1000
+	s := open(b)
+	ctx := context.Background()
+	svc := domain.NewService(s, domain.Options{})
+	admin := domain.Actor{UserID: "admin", Admin: true}
+	if _, err := svc.RegisterUsers(ctx, admin, []domain.User{{UserID: "o"}, {UserID: "u"}}, false); err != nil {
+		b.Fatal(err)
+	}
+	for g := range groups {
+		if _, _, err := svc.CreateGroup(ctx, admin, domain.CreateGroupInput{OwnerUserID: "o", MemberUserIDs: []string{"u"},
+			Group: domain.Group{GroupID: fmt.Sprintf("g%04d", g), GroupType: domain.GroupTypeWorking}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	u := domain.Actor{UserID: "u"}
+	for _, renamed := range []int{0, 10} {
+		b.Run(fmt.Sprintf("renamed=%d", renamed), func(b *testing.B) {
+			d, err := svc.IncrementalJoinedGroups(ctx, u, "u", "", 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				for i := range renamed {
+					n++
+					name := fmt.Sprint("name ", n)
+					if err := svc.UpdateGroup(ctx, admin, fmt.Sprintf("g%04d", (n*37+i)%groups), domain.GroupPatch{Name: &name}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				next, err := svc.IncrementalJoinedGroups(ctx, u, "u", d.VersionID, d.Version)
+				if err != nil || next.Full || len(next.Update) != renamed {
+					b.Fatalf("sync: %v, full %v, %d updated", err, next.Full, len(next.Update))
+				}
+				d = next
+			}
+		})
+	}
 }
 
 // benchGroupRename renames a group of 100,000 members through the domain
