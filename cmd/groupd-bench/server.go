@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/ready"
 	"github.com/groupd/groupd/metrics"
 	"github.com/groupd/groupd/openim"
 	"github.com/groupd/groupd/store/sqlite"
@@ -157,37 +158,12 @@ func startExec(ctx context.Context, bin, dataDir, dbURL, logPath string, pprof b
 			return errors.New("groupd did not stop within 60s; killed")
 		}
 	}
-	if err := waitReady(ctx, addr, exited); err != nil {
+	if err := ready.Wait(ctx, "http://"+addr+"/readyz", exited, 2*time.Minute); err != nil {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("%w (log: %s)", err, logPath)
 	}
 	s.startup = time.Since(begin)
 	return s, nil
-}
-
-// waitReady polls /readyz every 2 ms for up to 2 minutes.
-func waitReady(ctx context.Context, addr string, exited <-chan error) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("groupd exited while starting: %v", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		default:
-		}
-		resp, err := client.Get("http://" + addr + "/readyz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return errors.New("groupd not ready within 2 minutes")
 }
 
 // startInProcess serves groupd's handlers in this process, wired as
@@ -241,7 +217,7 @@ func startInProcess(ctx context.Context, dataDir, logPath string) (*server, erro
 	}
 	hs := &http.Server{Handler: mt.Middleware(mux), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	go hs.Serve(ln)
-	if err := waitReady(ctx, addr, nil); err != nil {
+	if err := ready.Wait(ctx, "http://"+addr+"/readyz", nil, 2*time.Minute); err != nil {
 		return nil, err
 	}
 	s := &server{addr: addr, startup: time.Since(begin)}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/groupd/groupd/internal/ready"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -175,17 +177,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"--addr", addr, "--data", t.TempDir(), "--log-format", "json"}, func(string) string { return "" }, &out)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not come up: %v\n%s", err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := ready.Wait(ctx, "http://"+addr+"/healthz", done, 10*time.Second); err != nil {
+		t.Fatalf("server did not come up: %v\n%s", err, out.String())
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + path)

@@ -7,6 +7,7 @@ package crash
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/internal/ready"
 	"github.com/groupd/groupd/zim"
 )
 
@@ -95,24 +97,8 @@ func (s *server) start() {
 	}
 	s.done = make(chan error, 1)
 	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(s.cmd, s.done)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + s.addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		select {
-		case err := <-s.done:
-			s.t.Fatalf("groupd exited while starting: %v\n%s", err, s.tail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("groupd not ready after 30s: %v\n%s", err, s.tail())
-		}
-		time.Sleep(15 * time.Millisecond)
+	if err := ready.Wait(context.Background(), "http://"+s.addr+"/healthz", s.done, 30*time.Second); err != nil {
+		s.t.Fatalf("groupd: %v\n%s", err, s.tail())
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/groupd/groupd/domain"
+	"github.com/groupd/groupd/internal/ready"
 	"github.com/groupd/groupd/store/sqlite"
 )
 
@@ -106,18 +107,8 @@ func TestEventsSurviveCrashes(t *testing.T) {
 		}
 		done = make(chan error, 1)
 		go func(c *exec.Cmd, d chan error) { d <- c.Wait() }(cmd, done)
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("groupd not ready after 30s")
-			}
-			time.Sleep(15 * time.Millisecond)
+		if err := ready.Wait(context.Background(), "http://"+addr+"/healthz", done, 30*time.Second); err != nil {
+			t.Fatalf("groupd: %v", err)
 		}
 	}
 	kill := func() {

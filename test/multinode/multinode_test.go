@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/internal/ready"
 	"github.com/groupd/groupd/internal/tcpproxy"
 	"github.com/groupd/groupd/redisx"
 	"github.com/groupd/groupd/store/postgres"
@@ -147,20 +148,10 @@ func startNode(t *testing.T, bin, name string, args ...string) *node {
 	case <-time.After(startTimeout):
 		t.Fatalf("%s did not start within %v:\n%s", name, startTimeout, n.logs.String())
 	}
-	deadline := time.Now().Add(startTimeout)
-	for {
-		resp, err := http.Get(n.base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return n
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within %v: %v\n%s", name, startTimeout, err, n.logs.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling /readyz, not waiting blindly
+	if err := ready.Wait(context.Background(), n.base+"/readyz", nil, startTimeout); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, n.logs.String())
 	}
+	return n
 }
 
 func tail(s string, n int) string {
