@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/groupd/groupd/client"
@@ -86,6 +88,18 @@ func (s *schemas) fields(t reflect.Type, props obj, required *[]string) {
 			continue
 		}
 		props[name] = s.schema(f.Type)
+		if bound := f.Tag.Get("maximum"); bound != "" {
+			// A bound the wire enforces (tag maximum:"N"), as a copy: the
+			// type's schema may be shared.
+			prop := obj{}
+			maps.Copy(prop, props[name].(obj))
+			n, err := strconv.Atoi(bound)
+			if err != nil {
+				panic(fmt.Sprintf("api: field %s: maximum %q", f.Name, bound))
+			}
+			prop["maximum"] = n
+			props[name] = prop
+		}
 		if !strings.Contains(opts, "omitempty") {
 			*required = append(*required, name)
 		}

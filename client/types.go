@@ -6,10 +6,10 @@ package client
 // unchanged" and a value (even "") means "set".
 
 // Pagination is OpenIM's {pageNumber, showNumber}: pageNumber starts at 1;
-// showNumber 0 means 100, more than 1000 is refused.
+// showNumber 0 means 100, more than 10,000 is refused (1001).
 type Pagination struct {
 	PageNumber int32 `json:"pageNumber"`
-	ShowNumber int32 `json:"showNumber"`
+	ShowNumber int32 `json:"showNumber" maximum:"10000"`
 }
 
 // GroupInfo is OpenIM's GroupInfo. Times are Unix milliseconds.
