@@ -43,6 +43,7 @@ type options struct {
 	pageSize   int
 	seedBatch  int
 	rounds     int
+	warmup     time.Duration
 	// profileDir, in exec mode, runs groupd with --pprof-addr and saves a
 	// CPU profile of the server over each max attack there.
 	profileDir string
@@ -75,6 +76,7 @@ func main() {
 	fs.BoolVar(&o.inProcess, "inprocess", false, "serve groupd's handlers in this process (for --cpuprofile; RSS and start-up are then not groupd's alone)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (seeding, load generation, and the server with --inprocess) to this file")
 	fs.IntVar(&o.rounds, "rounds", 5, "slices each max attack is cut into, alternating groupd and the ceiling")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load on groupd before each read endpoint's max attack, so that it is measured in a steady state (its cache filled), not just after start")
 	fs.IntVar(&o.seedBatch, "seed-batch", 500_000, "memberships per seeding transaction")
 	fs.IntVar(&o.pageSize, "page", 20, "showNumber of the paged list endpoints")
 	fs.StringVar(&o.profileDir, "server-profile", "", "exec mode: run groupd with --pprof-addr and write a CPU profile of the server over each endpoint's max attack to DIR/<endpoint>.prof")
@@ -248,6 +250,10 @@ func run(ctx context.Context, o options) error {
 		if ep.read {
 			ceil.cur.Store(c)
 			warm(ceilBase, ep, 50)
+			if o.warmup > 0 {
+				var w attacker
+				w.run(base, ep, 0, workersFor(ep, o), o.warmup)
+			}
 		}
 		var st0 sqlite.Stats
 		if srv.stats != nil {

@@ -130,8 +130,8 @@ func (r *report) markdown() string {
 	p("")
 	p("Machine: %s. Load average (1/5/15 min) %s before the run, %s after; other work shared the machine.",
 		strings.Join(machine(), "; "), r.loadBefore, r.loadAfter)
-	p("Run time: %s. Each attack: %v; reads with %d concurrent clients, writes with %d; page size %d.",
-		r.finished.Sub(r.started).Round(time.Second), r.opts.duration, r.opts.workers, r.opts.writers, r.opts.pageSize)
+	p("Run time: %s. Each attack: %v; reads with %d concurrent clients (after %v of unmeasured load on groupd), writes with %d; page size %d.",
+		r.finished.Sub(r.started).Round(time.Second), r.opts.duration, r.opts.workers, r.opts.warmup, r.opts.writers, r.opts.pageSize)
 	if r.opts.inProcess {
 		p("Server: groupd's handlers **in process** (for profiling): RSS and start-up are not groupd's alone.")
 	} else {
