@@ -477,17 +477,20 @@ func Backoff(n int, base, max time.Duration) time.Duration {
 	return d + j
 }
 
-// save records progress: the low-water mark is the first event still held,
-// or the scan position when none is.
+// save records progress: the low-water mark is just before the first event
+// still held, or the scan position when none is. (Reading resumes after
+// the mark, so it must sort strictly before every held event: compare the
+// position just before each head, not the head itself, else a head that
+// is the last event read, or one ID below another head, is skipped on
+// restart or takeover.)
 func (r *runner) save(ctx context.Context) error {
 	low := r.scan
 	for _, p := range r.parts {
 		if len(p.evs) > 0 {
-			if pos := p.evs[0].ev.Pos(); pos.Less(low) {
-				low = domain.EventPos{TxID: pos.TxID, ID: pos.ID - 1}
-				if low.ID < 0 {
-					low.ID = 0
-				}
+			pos := p.evs[0].ev.Pos()
+			before := domain.EventPos{TxID: pos.TxID, ID: max(pos.ID-1, 0)}
+			if before.Less(low) {
+				low = before
 			}
 		}
 	}
