@@ -6,6 +6,14 @@
 // describe. A failed check fails the test that made the request.
 //
 //	srv := httptest.NewServer(apitest.Wrap(t, handler))
+//
+// Transport is the same check on the client side, for tests that drive a
+// server they do not build in-process (the groupd binary):
+//
+//	hc := &http.Client{Transport: apitest.Transport(t, nil)}
+//
+// and Run wraps http.DefaultTransport for a whole test binary (TestMain),
+// for clients the tests do not construct (http.Get, an SDK's own client).
 package apitest
 
 import (
@@ -50,7 +58,7 @@ func Doc() (*openapi3.T, error) {
 // Action (described at "/#Action=X"). ok is false for other requests.
 func route(doc *openapi3.T, r *http.Request) (*routers.Route, bool) {
 	key := r.URL.Path
-	if key == "/" {
+	if key == "/" || key == "" { // a client's "http://host?Action=X" has no path
 		action := r.URL.Query().Get("Action")
 		if action == "" {
 			return nil, false
@@ -118,14 +126,9 @@ func Wrap(t testing.TB, next http.Handler) http.Handler {
 
 // Check validates one answer of the operation rt.
 func Check(rt *routers.Route, r *http.Request, status int, header http.Header, body []byte) error {
-	if header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return fmt.Errorf("gzip: %w", err)
-		}
-		if body, err = io.ReadAll(zr); err != nil {
-			return fmt.Errorf("gzip: %w", err)
-		}
+	body, err := decoded(header, body)
+	if err != nil {
+		return err
 	}
 	// The request's body was read by the handler; the check needs only
 	// its method, URL and headers.
@@ -154,6 +157,21 @@ func Check(rt *routers.Route, r *http.Request, status int, header http.Header, b
 		return err
 	}
 	return closed("answer", x, mt.Schema.Value)
+}
+
+// decoded is body without its Content-Encoding (gzip, the one groupd uses).
+func decoded(header http.Header, body []byte) ([]byte, error) {
+	if header.Get("Content-Encoding") != "gzip" {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if body, err = io.ReadAll(zr); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	return body, nil
 }
 
 // closed reports a field of x that its schema does not describe.
@@ -197,6 +215,21 @@ func closed(path string, x any, s *openapi3.Schema) error {
 		}
 	}
 	return nil
+}
+
+// CheckAnswer checks an answer to r as Check does, when r is a described
+// operation; described is false otherwise (and err nil, unless the
+// document does not load).
+func CheckAnswer(r *http.Request, status int, header http.Header, body []byte) (described bool, err error) {
+	doc, err := Doc()
+	if err != nil {
+		return false, err
+	}
+	rt, ok := route(doc, r)
+	if !ok {
+		return false, nil
+	}
+	return true, Check(rt, r, status, header, body)
 }
 
 // Verify checks a recorded answer to r, when r is a described operation.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/api/apitest"
 	"github.com/groupd/groupd/openim"
 	"github.com/groupd/groupd/store/postgres"
 )
@@ -80,6 +81,14 @@ func clientFrom(ip string) *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
 }
 
+// checkedFrom is clientFrom with its answers checked against
+// api/openapi.json.
+func checkedFrom(t *testing.T, ip string) *http.Client {
+	hc := clientFrom(ip)
+	hc.Transport = apitest.Transport(t, hc.Transport)
+	return hc
+}
+
 type adminAttempt struct {
 	status     int
 	code       int
@@ -124,7 +133,7 @@ func TestAdminSecretGuessingThrottled(t *testing.T) {
 	addr := m.Addr()
 
 	// One address guessing as fast as it can for one second.
-	guesser := clientFrom("127.0.0.2")
+	guesser := checkedFrom(t, "127.0.0.2")
 	wrong, throttled := 0, 0
 	start := time.Now()
 	for time.Since(start) < time.Second {
@@ -148,7 +157,7 @@ func TestAdminSecretGuessingThrottled(t *testing.T) {
 	}
 	// Another address is not held back by the first one's failures, and a
 	// success costs nothing.
-	other := clientFrom("127.0.0.3")
+	other := checkedFrom(t, "127.0.0.3")
 	var kept string
 	for range openim.AdminSecretFailuresPerAddress + 5 {
 		a := tryAdminSecret(t, other, addr, hardSecret)
@@ -161,7 +170,7 @@ func TestAdminSecretGuessingThrottled(t *testing.T) {
 	// Overall: guesses spread over many addresses stop at the overall budget.
 	checked, overall := wrong, false
 	for i := 10; i < 250 && !overall; i++ {
-		hc := clientFrom("127.0.0." + strconv.Itoa(i))
+		hc := checkedFrom(t, "127.0.0."+strconv.Itoa(i))
 		for range openim.AdminSecretFailuresPerAddress {
 			a := tryAdminSecret(t, hc, addr, "spread-guess-0123456789")
 			if a.throttled() {
@@ -174,7 +183,7 @@ func TestAdminSecretGuessingThrottled(t *testing.T) {
 	if !overall || checked > openim.AdminSecretFailuresOverall+openim.AdminSecretFailuresPerAddress {
 		t.Fatalf("spread guessing: %d checked, throttled overall: %v (overall budget %d)", checked, overall, openim.AdminSecretFailuresOverall)
 	}
-	if a := tryAdminSecret(t, clientFrom("127.0.0.251"), addr, hardSecret); !a.throttled() {
+	if a := tryAdminSecret(t, checkedFrom(t, "127.0.0.251"), addr, hardSecret); !a.throttled() {
 		t.Fatalf("right secret while throttled overall: %+v", a)
 	}
 	// Tokens already issued keep working meanwhile.

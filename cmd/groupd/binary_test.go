@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/groupd/groupd/api/apitest"
 )
 
 // The tests that need the real binary share one build per test process.
@@ -24,8 +26,11 @@ var groupdBinary struct {
 	out  []byte
 }
 
+// TestMain checks every answer the tests receive through
+// http.DefaultTransport (http.Get, http.DefaultClient, clients without a
+// Transport of their own) against api/openapi.json.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := apitest.Run(m)
 	if groupdBinary.dir != "" {
 		os.RemoveAll(groupdBinary.dir)
 	}

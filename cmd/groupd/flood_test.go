@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/groupd/groupd/api/apitest"
 )
 
 // slowFlood holds n connections that each send a request with a
@@ -253,7 +255,7 @@ func TestSlowBodyFloodDoesNotStarveAuthenticated(t *testing.T) {
 	}
 
 	c := &normalClient{t: t, addr: p.addr, admin: admin, user: user, failures: map[string]int{},
-		hc: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+		hc: &http.Client{Timeout: 5 * time.Second, Transport: apitest.Transport(t, &http.Transport{MaxIdleConnsPerHost: 4})}}
 	defer c.hc.CloseIdleConnections()
 	notReady := 0
 	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/api/apitest"
 	"github.com/groupd/groupd/internal/ready"
 	"github.com/groupd/groupd/zim"
 )
@@ -745,7 +746,7 @@ func TestCrashSafety(t *testing.T) {
 	defer logs.Close()
 	srv := &server{t: t, bin: buildGroupd(t), dir: filepath.Join(dir, "data"), addr: freeAddr(t), logs: logs}
 	tr := &http.Transport{MaxIdleConnsPerHost: 4 * numWorkers, DisableCompression: true}
-	c := &client{addr: srv.addr, tr: tr, http: &http.Client{Transport: tr, Timeout: requestTimout}}
+	c := &client{addr: srv.addr, tr: tr, http: &http.Client{Transport: apitest.Transport(t, tr), Timeout: requestTimout}}
 	srv.start()
 	t.Cleanup(func() {
 		if srv.cmd != nil && srv.cmd.ProcessState == nil {

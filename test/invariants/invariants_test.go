@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/api/apitest"
 	"github.com/groupd/groupd/domain"
 	"github.com/groupd/groupd/internal/teststore"
 	"github.com/groupd/groupd/openim"
@@ -68,7 +69,7 @@ func newStack(t *testing.T, store domain.Store) *stack {
 	mux.Handle("/{$}", zim.NewHandler(svc, zim.Config{AppID: zimAppID, ServerSecret: zimSecret}, log))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	s := &stack{t: t, url: srv.URL, client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	s := &stack{t: t, url: srv.URL, client: &http.Client{Timeout: time.Minute, Transport: apitest.Transport(t, &http.Transport{MaxIdleConnsPerHost: 256})}}
 	s.admin = s.data(s.must(s.openim("/auth/get_admin_token", "", map[string]any{"secret": secret, "userID": "imAdmin"})))["token"].(string)
 	return s
 }

@@ -19,9 +19,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +32,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/groupd/groupd/api/apitest"
 )
 
 // block is a fenced block of the README.
@@ -266,8 +270,13 @@ func TestREADME(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(out, fmt.Sprint(i, ext)))
 		return string(b)
 	}
+	checked := 0
+	defer func() { t.Logf("%d answers printed by curl checked against api/openapi.json", checked) }()
 	for i := 0; i < done; i++ {
 		b := run[i]
+		if checkAnswer(t, b, read(i, ".out")) {
+			checked++
+		}
 		if b.output == nil {
 			continue
 		}
@@ -286,6 +295,67 @@ func TestREADME(t *testing.T) {
 	}
 }
 
+// checkAnswer validates what a block printed against api/openapi.json when
+// that is one answer: the block ends with a curl to an OpenIM or ZIM route
+// whose output is not piped, and printed one JSON value. curl -s prints no
+// status: the answer is taken as HTTP 200, as every OpenIM and ZIM answer
+// is but the server's refusals (busy, too large, too slow), which the
+// README does not show. checked says whether it was an answer to check.
+func checkAnswer(t *testing.T, b *block, out string) (checked bool) {
+	t.Helper()
+	req, ok := lastCurl(b.body)
+	if !ok || !json.Valid([]byte(out)) {
+		return false
+	}
+	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	described, err := apitest.CheckAnswer(req, http.StatusOK, h, []byte(strings.TrimSpace(out)))
+	if described && err != nil {
+		t.Errorf("README.md:%d: %s %s answered what api/openapi.json does not describe: %v\nanswer: %.600s", b.line, req.Method, req.URL.RequestURI(), err, out)
+	}
+	return described
+}
+
+var (
+	curlURLRE    = regexp.MustCompile(`(?:https?://)?localhost:\d+[^\s'"]*`)
+	curlMethodRE = regexp.MustCompile(`(?:-X|--request)\s+([A-Z]+)`)
+)
+
+// lastCurl is the request of a block's last command when that is a curl
+// printing its answer (not in $(...), not piped or redirected).
+func lastCurl(body string) (*http.Request, bool) {
+	// The last command: from the last line that starts a curl to the end
+	// (its arguments may go on over lines, in quotes or after a backslash).
+	lines := strings.Split(strings.TrimRight(body, "\n"), "\n")
+	start := -1
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "curl ") {
+			start = i
+		}
+	}
+	if start < 0 {
+		return nil, false
+	}
+	cmd := strings.Join(lines[start:], "\n")
+	if strings.Contains(cmd, "| ") || strings.Contains(cmd, ">") {
+		return nil, false
+	}
+	u := curlURLRE.FindString(cmd)
+	if u == "" {
+		return nil, false
+	}
+	if !strings.Contains(u, "://") {
+		u = "http://" + u
+	}
+	method := http.MethodGet
+	if m := curlMethodRE.FindStringSubmatch(cmd); m != nil {
+		method = m[1]
+	} else if strings.Contains(cmd, " -d ") || strings.Contains(cmd, " --data") {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequest(method, u, nil)
+	return req, err == nil
+}
+
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func lastLines(s string, n int) string {
@@ -302,5 +372,28 @@ func TestParse(t *testing.T) {
 	bs := parse(md)
 	if len(bs) != 3 || bs[0].note != "skip the suite" || bs[1].output == nil || bs[1].output.body != "hi\n" || bs[2].lang != "json" || bs[1].note != "" {
 		t.Fatalf("%+v", bs)
+	}
+}
+
+// TestLastCurl: the request of a block's last curl, when it prints.
+func TestLastCurl(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{"ADMIN=$(curl -s localhost:10002/auth/get_admin_token -d '{}' | sed x)\ncurl -s localhost:10002/user/user_register -H \"token: $ADMIN\" -d '{\"users\":[\n  {\"userID\":\"1\"}]}'\n", "POST /user/user_register"},
+		{"curl -s localhost:10002/group/get_groups_info -H 'operationID: 4' \\\n  -d '{\"groupIDs\":[\"1\"]}'\n", "POST /group/get_groups_info"},
+		{"curl -s -X GET 'http://localhost:10002/?Action=DismissGroup&GroupId=g'\n", "GET /?Action=DismissGroup&GroupId=g"},
+		{"curl -s localhost:10003/readyz\n", "GET /readyz"},
+		{"curl -s localhost:10002/openapi.html | grep -o '<title>.*</title>'\n", ""},
+		{"curl -s localhost:10002/group/get_groups_info -d '{}' > out.json\n", ""},
+		{"BOB=$(curl -s localhost:10002/auth/get_user_token -d '{}')\n", ""},
+		{"./groupd --addr :10003 &\n", ""},
+	} {
+		req, ok := lastCurl(c.body)
+		got := ""
+		if ok {
+			got = req.Method + " " + req.URL.RequestURI()
+		}
+		if got != c.want {
+			t.Errorf("%q: got %q, want %q", c.body, got, c.want)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupd/groupd/api/apitest"
 	"github.com/jackc/pgx/v5"
 	"github.com/openimsdk/tools/log"
 )
@@ -101,7 +102,10 @@ func runMain(m *testing.M) int {
 		backends = append(backends, pg.env)
 	}
 
-	code := m.Run()
+	// Every answer the SDK receives is checked against groupd's
+	// api/openapi.json: its HTTP caller (network.ApiPost) is an http.Client
+	// without a Transport, so http.DefaultTransport carries it.
+	code := apitest.Run(m)
 
 	if err := stopAll(servers); err != nil {
 		fmt.Fprintln(os.Stderr, "sdkcompat:", err)
