@@ -238,20 +238,38 @@ type result struct {
 	dur time.Duration
 }
 
+// Register records a starting position for each sink that has none: the
+// head of the log, so a new sink gets the changes from now on. Called
+// before the server answers its first request, it makes "now" mean
+// "before anything this server acknowledges"; Run would otherwise decide
+// it in the background, after changes may have been made.
+func (d *Dispatcher) Register(ctx context.Context) error {
+	for _, s := range d.cfg.Sinks {
+		if _, err := d.sinkStart(ctx, s.Name()); err != nil {
+			return fmt.Errorf("events: register sink %s: %w", s.Name(), err)
+		}
+	}
+	return nil
+}
+
+// sinkStart returns a sink's low-water mark, recording the head of the
+// log as its start when it has none.
+func (d *Dispatcher) sinkStart(ctx context.Context, name string) (domain.EventPos, error) {
+	low, found, err := d.log.SinkState(ctx, name)
+	if err != nil || found {
+		return low, err
+	}
+	if low, err = d.log.EventHead(ctx); err != nil {
+		return low, err
+	}
+	return low, d.log.SaveSinkProgress(ctx, name, low, nil, nil)
+}
+
 func (r *runner) run(ctx context.Context) error {
 	cfg := r.d.cfg
-	low, found, err := r.d.log.SinkState(ctx, r.name)
+	low, err := r.d.sinkStart(ctx, r.name)
 	if err != nil {
 		return err
-	}
-	if !found {
-		// A new sink starts at the head: it gets the changes from now on.
-		if low, err = r.d.log.EventHead(ctx); err != nil {
-			return err
-		}
-		if err := r.d.log.SaveSinkProgress(ctx, r.name, low, nil, nil); err != nil {
-			return err
-		}
 	}
 	r.scan = low
 	r.parts = map[string]*partition{}

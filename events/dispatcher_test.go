@@ -353,3 +353,48 @@ func containsKind(ks []teststore.Kind, k teststore.Kind) bool {
 	}
 	return false
 }
+
+// A new sink starts where Register found the log's head: a change made
+// after Register and before Run (a server answering requests while its
+// dispatcher starts in the background) reaches it; older ones do not.
+func TestNewSinkStartsAtRegistration(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, k teststore.Kind) {
+		s, l := open(t, k)
+		svc := domain.NewService(s, domain.Options{})
+		workload(t, svc, l, "old", 2, 4)
+		old := map[int64]bool{}
+		for _, e := range allEvents(t, l) {
+			old[e.ID] = true
+		}
+		r := &recorder{name: "fresh"}
+		d := events.New(l, fastConfig(r))
+		if err := d.Register(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		workload(t, svc, l, "new", 2, 4)
+		var fresh []int64
+		for _, e := range allEvents(t, l) {
+			if !old[e.ID] {
+				fresh = append(fresh, e.ID)
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { d.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		waitFor(t, "every change made after Register", func() bool {
+			got := r.distinct()
+			for _, id := range fresh {
+				if !got[id] {
+					return false
+				}
+			}
+			return true
+		})
+		for id := range r.distinct() {
+			if old[id] {
+				t.Fatalf("event %d, older than the sink, was delivered", id)
+			}
+		}
+	})
+}

@@ -109,6 +109,17 @@ func (m *Main) startEvents(db domain.Store) error {
 			return fmt.Errorf("events: metrics: %w", err)
 		}
 	}
+	// New sinks start before the first request is answered, so that none
+	// misses a change this server acknowledged.
+	rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := d.Register(rctx)
+	rcancel()
+	if err != nil {
+		if closeNATS != nil {
+			closeNATS()
+		}
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
