@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -213,23 +214,29 @@ func TestEventsSurviveCrashes(t *testing.T) {
 	// 2. Receiver back; a backlog is being delivered: SIGKILL during the
 	// deliveries (and the writes), twice.
 	rcv.down.Store(false)
+	// The writers go on meanwhile, so there is always something to deliver
+	// (with them stopped, the backlog could be gone before the wait began).
 	for range 2 {
-		phase(time.Second, nil)
-		before, _ := rcv.count()
-		waitUntil(t, 10*time.Second, "deliveries under way", func() bool { n, _ := rcv.count(); return n > before })
-		kill()
-		start()
+		phase(time.Second, func() {
+			before, _ := rcv.count()
+			waitUntil(t, 10*time.Second, "deliveries under way", func() bool { n, _ := rcv.count(); return n > before })
+			kill()
+			start()
+		})
 	}
 	// 3. Writes while the receiver goes down and up again, then quiet.
 	phase(time.Second, func() { rcv.down.Store(true); time.Sleep(500 * time.Millisecond); rcv.down.Store(false) })
+	// Settled: nothing read is left to deliver (events that failed while
+	// the receiver was down wait out their retry backoff, 2 s and more,
+	// with no delivery meanwhile), and nothing new arrived for a while.
 	_, lastDistinct := rcv.count()
 	quiet := time.Now()
-	waitUntil(t, 30*time.Second, "deliveries to settle", func() bool {
+	waitUntil(t, 60*time.Second, "deliveries to settle", func() bool {
 		_, d := rcv.count()
 		if d != lastDistinct {
 			lastDistinct, quiet = d, time.Now()
 		}
-		return time.Since(quiet) > 1500*time.Millisecond
+		return time.Since(quiet) > 1500*time.Millisecond && backlog(t, addr) == 0
 	})
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -337,6 +344,34 @@ func TestEventsSurviveCrashes(t *testing.T) {
 	t.Logf("%d events in the log (%d with a callback), %d acknowledged writes (%d without an answer), %d deliveries (%d repeats), "+
 		"%d refused while the receiver was down; 3 SIGKILLs; %v", len(log), len(sent), nAcked.Load(), nLost.Load(), len(got), repeats,
 		rcv.n503.Load(), time.Since(t0).Round(100*time.Millisecond))
+}
+
+// backlog reads groupd_events_backlog (events read and not yet delivered,
+// all sinks) from the server's /metrics; -1 when it cannot.
+func backlog(t *testing.T, addr string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	n, found := 0, false
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "groupd_events_backlog{") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			return -1
+		}
+		n, found = n+int(v), true
+	}
+	if !found {
+		return -1
+	}
+	return n
 }
 
 func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
