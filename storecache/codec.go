@@ -18,6 +18,7 @@ const (
 	formatMembers byte = 0xB4
 	formatIDPage  byte = 0xB5
 	formatMember  byte = 0xB6
+	formatAttrs   byte = 0xB7
 )
 
 type encoder struct{ b []byte }
@@ -274,4 +275,32 @@ func decodeIDPage(b []byte) (p idPage, ok bool) {
 	}
 	p.ids, ok = decodeIDs(d.b)
 	return p, ok
+}
+
+// encodeAttributes encodes attributes (nil and empty alike).
+func encodeAttributes(as []domain.Attribute) []byte {
+	e := encoder{b: make([]byte, 0, 8+len(as)*32)}
+	e.b = append(e.b, formatAttrs)
+	e.b = binary.AppendUvarint(e.b, uint64(len(as)))
+	for _, a := range as {
+		e.str(a.Key)
+		e.str(a.Value)
+	}
+	return e.b
+}
+
+func decodeAttributes(b []byte) ([]domain.Attribute, bool) {
+	if len(b) == 0 || b[0] != formatAttrs {
+		return nil, false
+	}
+	d := decoder{b: b[1:]}
+	n := d.len()
+	if d.bad {
+		return nil, false
+	}
+	as := make([]domain.Attribute, n)
+	for i := range as {
+		as[i].Key, as[i].Value = d.str(), d.str()
+	}
+	return as, !d.bad && len(d.b) == 0
 }

@@ -127,3 +127,16 @@ func wantNoPrefixDecodes(t *testing.T, b []byte, decodes func([]byte) bool) {
 		}
 	}
 }
+
+func TestAttributesCodec(t *testing.T) {
+	for _, as := range [][]domain.Attribute{{}, {{Key: "k", Value: "v ✓"}, {Key: "", Value: ""}}} {
+		got, ok := decodeAttributes(encodeAttributes(as))
+		if !ok || !reflect.DeepEqual(got, as) {
+			t.Fatalf("round trip: got %#v, want %#v", got, as)
+		}
+		wantNoPrefixDecodes(t, encodeAttributes(as), func(b []byte) bool { _, ok := decodeAttributes(b); return ok })
+	}
+	if got, ok := decodeAttributes(encodeAttributes(nil)); !ok || len(got) != 0 {
+		t.Fatalf("nil: %#v %v", got, ok)
+	}
+}

@@ -16,7 +16,7 @@ func TestDecoratorDecidesEveryMethod(t *testing.T) {
 	const log = "the event log's bookkeeping: nothing the cache holds"
 	declared.Cover(t, ".", "Store", reflect.TypeFor[domain.Store](), map[string]string{
 		"Close": "closes the store", "Ping": "pings the store",
-		"CountGroups": fresh, "CountJoined": fresh, "CountLiveGroups": fresh, "GetAttributes": fresh,
+		"CountGroups": fresh, "CountJoined": fresh, "CountLiveGroups": fresh,
 		"GetMembers": fresh, "GetRequest": fresh,
 		"GroupsWithMutedMembers": fresh, "ListGroupsAfter": fresh, "ListJoined": fresh,
 		"ListJoinedAfter": fresh, "ListLiveGroupsAfter": fresh, "ListMembersAfter": fresh,
@@ -36,12 +36,12 @@ func TestDecoratorDecidesEveryMethod(t *testing.T) {
 		"ListJoined": own, "ListJoinedAfter": own, "ListLiveGroupsAfter": own, "ListMembers": own,
 		"ListMembersAfter": own, "ListRequests": own, "ListUsers": own, "LockGroup": own, "MemberUserIDs": own,
 		"SearchGroups": own, "VersionLog": own, "VersionState": own, "GroupDataUnseen": own,
-		"CompactVersions": untouched, "DeleteAttributes": untouched,
+		"CompactVersions": untouched,
 		// A membership's group_data_seen is sync bookkeeping no cached
 		// value holds (domain.Member has no such field).
 		"MarkGroupDataSeen": untouched,
 		// A new user has no cached profile: absence is never cached.
 		"InsertUsers": untouched,
-		"LogVersion":  untouched, "PutAttributes": untouched, "PutRequest": untouched,
+		"LogVersion":  untouched, "PutRequest": untouched,
 	})
 }

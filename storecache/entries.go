@@ -16,7 +16,8 @@ import (
 // Keys: "g:<group>" (gen G:g), "u:<user>" (a profile, gen G:p),
 // "gmp:<group>:<offset>:<limit>" (a member page, gen G:g),
 // "ujp:<user>:<offset>:<limit>" (a joined-group ID page, gen G:u),
-// "m:<group>\x00<user>" (a membership, gen G:g).
+// "m:<group>\x00<user>" (a membership, gen G:g), "ga:<group>" (its
+// attributes, gen G:g).
 func profileGen(id string) string { return "G:p:" + id }
 
 func pageKey(prefix, id string, p domain.Page) string {
@@ -46,6 +47,9 @@ var (
 	memberPageCodec = codec[memberPage]{encodeMemberPage, decodeMemberPage,
 		func(p memberPage) memberPage { return memberPage{slices.Clone(p.members), p.total} },
 		func(p memberPage) int { return 1 + 7*len(p.members) }}
+	attributesCodec = codec[[]domain.Attribute]{encodeAttributes, decodeAttributes,
+		func(as []domain.Attribute) []domain.Attribute { return slices.Clone(as) },
+		func(as []domain.Attribute) int { return 1 + 2*len(as) }}
 	idPageCodec = codec[idPage]{encodeIDPage, decodeIDPage,
 		func(p idPage) idPage { return idPage{slices.Clone(p.ids), p.total} },
 		func(p idPage) int { return 1 + len(p.ids) }}
@@ -159,6 +163,13 @@ func (c *Store) GetGroups(ctx context.Context, ids []string) ([]domain.Group, er
 func (c *Store) GetMember(ctx context.Context, groupID, userID string) (domain.Member, error) {
 	return one(ctx, c, Pair{"m:" + groupID + "\x00" + userID, groupGen(groupID)}, memberCodec,
 		func() (domain.Member, error) { return c.Store.GetMember(ctx, groupID, userID) })
+}
+
+// GetAttributes serves a group's attributes from the cache; every write of
+// attributes bumps the group's generation.
+func (c *Store) GetAttributes(ctx context.Context, groupID string) ([]domain.Attribute, error) {
+	return one(ctx, c, Pair{"ga:" + groupID, groupGen(groupID)}, attributesCodec,
+		func() ([]domain.Attribute, error) { return c.Store.GetAttributes(ctx, groupID) })
 }
 
 // GetUsers serves user profiles from the cache, reading only the misses.

@@ -337,6 +337,17 @@ func (x *cacheTx) DeleteAllMembers(ctx context.Context, groupID string) (int, er
 	return x.Tx.DeleteAllMembers(ctx, groupID)
 }
 
+// PutAttributes and DeleteAttributes change a group's cached attributes.
+func (x *cacheTx) PutAttributes(ctx context.Context, groupID string, attrs []domain.Attribute) error {
+	x.t.add(groupGen(groupID))
+	return x.Tx.PutAttributes(ctx, groupID, attrs)
+}
+
+func (x *cacheTx) DeleteAttributes(ctx context.Context, groupID string, keys []string) error {
+	x.t.add(groupGen(groupID))
+	return x.Tx.DeleteAttributes(ctx, groupID, keys)
+}
+
 // UpdateUser changes a cached profile.
 func (x *cacheTx) UpdateUser(ctx context.Context, u domain.User) error {
 	x.t.add(profileGen(u.UserID))

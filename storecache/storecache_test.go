@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -441,4 +442,34 @@ func TestMemoryBound(t *testing.T) {
 	if len(m.entries) > 100 || len(m.tokens) > 100 {
 		t.Fatalf("%d entries, %d tokens; bound 100", len(m.entries), len(m.tokens))
 	}
+}
+
+// A group's attributes are cached under the group's generation: every
+// write of them is seen by the next read.
+func TestAttributesFreshAfterEveryWrite(t *testing.T) {
+	s := New(teststore.Open(t, teststore.SQLite), NewMemory(0), Options{})
+	mustWrite(t, s, func(ctx context.Context, tx domain.Tx) error { return tx.InsertGroup(ctx, domain.Group{GroupID: "g"}) })
+	want := func(step string, w []domain.Attribute) {
+		t.Helper()
+		for range 2 { // the second read is served from the cache
+			got, err := s.GetAttributes(ctxT(t), "g")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(w) || (len(w) > 0 && !reflect.DeepEqual(got, w)) {
+				t.Fatalf("%s: %v, want %v", step, got, w)
+			}
+		}
+	}
+	want("none", nil)
+	mustWrite(t, s, func(ctx context.Context, tx domain.Tx) error {
+		return tx.PutAttributes(ctx, "g", []domain.Attribute{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}})
+	})
+	want("put", []domain.Attribute{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}})
+	mustWrite(t, s, func(ctx context.Context, tx domain.Tx) error {
+		return tx.PutAttributes(ctx, "g", []domain.Attribute{{Key: "a", Value: "one"}})
+	})
+	want("overwrite", []domain.Attribute{{Key: "a", Value: "one"}, {Key: "b", Value: "2"}})
+	mustWrite(t, s, func(ctx context.Context, tx domain.Tx) error { return tx.DeleteAttributes(ctx, "g", []string{"a"}) })
+	want("delete", []domain.Attribute{{Key: "b", Value: "2"}})
 }
