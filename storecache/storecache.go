@@ -1,8 +1,10 @@
 // Package storecache is groupd's one read cache, in front of a
-// domain.Store: a decorator that serves the hot reads (a group by ID, a
-// group's member ID list, a user's joined-group ID list, and pages of
-// those lists at any depth, see lists.go) from a Backend shared by every
-// node (Redis, see redisx.CacheBackend) or, for a single node, from memory.
+// domain.Store: a decorator that serves the hot reads (groups, memberships,
+// user profiles and group attributes by ID, see entries.go; a group's
+// member ID list, a user's joined-group ID list, and pages of those lists
+// at any depth, see lists.go) from a Backend shared by every node (Redis,
+// see redisx.CacheBackend) or, for a single node, from memory, with the
+// decoded values kept in process as well (near.go).
 // One freshness mechanism, below, covers every entry. Without a cache
 // (several PostgreSQL nodes without Redis) every read goes to the
 // database: correct, and deep pages cost an index walk.
