@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -17,36 +16,6 @@ import (
 	"github.com/groupd/groupd/events"
 	"github.com/groupd/groupd/internal/teststore"
 )
-
-// natsURL returns the test NATS server (GROUPD_TEST_NATS, default
-// 127.0.0.1:4222). The test is skipped when none answers, and fails when
-// one is required (CI=true or GROUPD_REQUIRE_NATS=1).
-func natsURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("GROUPD_TEST_NATS")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
-	if err == nil {
-		_, err = jetstream.New(nc)
-		if err == nil {
-			var js jetstream.JetStream
-			js, _ = jetstream.New(nc)
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			_, err = js.AccountInfo(ctx)
-			cancel()
-		}
-		nc.Close()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("GROUPD_REQUIRE_NATS") == "1" {
-			t.Fatalf("NATS with JetStream at %s is required (CI=true or GROUPD_REQUIRE_NATS=1) but not usable: %v", url, err)
-		}
-		t.Skipf("NATS with JetStream at %s is not usable (%v): skipped; set GROUPD_TEST_NATS, or CI=true to make this a failure", url, err)
-	}
-	return url
-}
 
 func TestNATSSubject(t *testing.T) {
 	for _, c := range []struct {
@@ -68,7 +37,7 @@ func TestNATSSubject(t *testing.T) {
 // back with a JetStream consumer: every event once, its ID as Nats-Msg-Id,
 // in order per group; publishing again (a redelivery) is de-duplicated.
 func TestNATSSink(t *testing.T) {
-	url := natsURL(t)
+	url := teststore.NATS(t)
 	ctx := context.Background()
 	tag := fmt.Sprintf("T%d%d", time.Now().UnixNano()%1e9, rand.IntN(1000))
 	cfg := events.NATSConfig{URL: url, Stream: "GROUPD_TEST_" + tag, Subject: "groupdtest." + tag + ".events"}
@@ -175,7 +144,7 @@ func TestNATSSink(t *testing.T) {
 // TestNATSExistingStream: a stream that exists and covers the subjects is
 // reused; one that does not is a clear delivery error.
 func TestNATSExistingStream(t *testing.T) {
-	url := natsURL(t)
+	url := teststore.NATS(t)
 	ctx := context.Background()
 	tag := fmt.Sprintf("X%d%d", time.Now().UnixNano()%1e9, rand.IntN(1000))
 	nc, err := nats.Connect(url)

@@ -21,39 +21,14 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/groupd/groupd/internal/teststore"
 )
 
 const (
 	zimCallbackSecret = "crash-test-zim-callback-secret"
 	sinksWait         = 30 * time.Second
 )
-
-// natsTestURL is the NATS with JetStream of the machine; the test skips
-// without one, and fails when CI=true.
-func natsTestURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("GROUPD_TEST_NATS")
-	if u == "" {
-		u = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(u, nats.Timeout(3*time.Second))
-	if err == nil {
-		js, jerr := jetstream.New(nc)
-		if err = jerr; err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			_, err = js.AccountInfo(ctx)
-			cancel()
-		}
-		nc.Close()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS with JetStream at %s is required when CI=true: %v", u, err)
-		}
-		t.Skipf("NATS with JetStream at %s is not usable (%v): skipped", u, err)
-	}
-	return u
-}
 
 // feedEvent is one event of the change feed (GET /events).
 type feedEvent struct {
@@ -121,7 +96,7 @@ func zimSignature(secret, timestamp, nonce string) string {
 // dialect made them), NATS one message per event with the event ID as its
 // message ID, on the group's subject, in order.
 func TestEverySinkOnSQLite(t *testing.T) {
-	natsURL := natsTestURL(t)
+	natsURL := teststore.NATS(t)
 	zr := &zimReceiver{}
 	hs := httptest.NewServer(zr)
 	defer hs.Close()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/groupd/groupd/internal/teststore"
 	"github.com/groupd/groupd/store/postgres"
 )
 
@@ -66,39 +66,12 @@ func (r *receiver) duplicates() int {
 	return n
 }
 
-// natsTestURL is the NATS with JetStream of the machine; the test skips
-// without one, and fails when CI=true.
-func natsTestURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("GROUPD_TEST_NATS")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
-	if err == nil {
-		js, jerr := jetstream.New(nc)
-		if err = jerr; err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			_, err = js.AccountInfo(ctx)
-			cancel()
-		}
-		nc.Close()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS with JetStream at %s is required when CI=true: %v", url, err)
-		}
-		t.Skipf("NATS with JetStream at %s is not usable (%v): skipped", url, err)
-	}
-	return url
-}
-
 // TestEventSinksThroughTheBinary: two groupd nodes on one PostgreSQL, with
 // every sink configured, deliver a change made through either dialect to
 // the OpenIM webhook receiver, the ZIM callback receiver, NATS JetStream
 // and the change feed, once per event in normal operation.
 func TestEventSinksThroughTheBinary(t *testing.T) {
-	natsURL := natsTestURL(t)
+	natsURL := teststore.NATS(t)
 	dbURL := postgres.CreateTestSchema(t)
 	openimHooks, zimHooks := newReceiver(t), newReceiver(t)
 	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
